@@ -1,0 +1,3 @@
+from sshsetup.cli import main
+
+main()

@@ -1,0 +1,111 @@
+"""Reading and replacing the user's ssh config on disk: checks, backup, safe write, diff."""
+
+from __future__ import annotations
+
+import difflib
+import os
+import stat
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from sshsetup.atomic_write import resolve_target, write_atomic
+from sshsetup.config_text import UTF8_BOM, decode
+from sshsetup.errors import UserError
+from sshsetup.paths import Paths
+
+BACKUPS_KEPT = 10
+
+
+@dataclass(frozen=True)
+class ConfigFile:
+    path: Path
+    data: bytes | None  # None: the file does not exist yet
+
+    @property
+    def exists(self) -> bool:
+        return self.data is not None
+
+    @property
+    def text(self) -> str:
+        return decode(self.data or b"")
+
+    @property
+    def has_bom(self) -> bool:
+        return bool(self.data and self.data.startswith(UTF8_BOM))
+
+
+def read_config(path: Path) -> ConfigFile:
+    """The config's bytes, after checking it is something sshsetup may edit."""
+    parent = path.parent
+    if parent.exists() and not parent.is_dir():
+        raise UserError(
+            f"{parent} is not a directory, so {path} cannot be created in it",
+            hint=f"move {parent} away (ssh expects a directory there), then run again",
+        )
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        if os.path.islink(path):
+            raise UserError(
+                f"{path} is a symbolic link to {os.readlink(path)}, which does not exist",
+                hint="create the target file (it may be empty) or remove the dangling link",
+            ) from None
+        return ConfigFile(path, None)
+    except OSError as exc:
+        raise UserError(f"cannot inspect {path}: {exc.strerror}", hint="check its permissions") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise UserError(
+            f"{path} is not a regular file",
+            hint="ssh reads its config from a regular file: move this one away, or pass --config",
+        )
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise UserError(
+            f"cannot read {path}: {exc.strerror}",
+            hint=f"check its owner and permissions (ls -l {path})",
+        ) from None
+    return ConfigFile(path, data)
+
+
+def unified_diff(path: Path, old: str, new: str) -> str:
+    return "".join(
+        difflib.unified_diff(
+            old.splitlines(keepends=True),
+            new.splitlines(keepends=True),
+            fromfile=f"{path} (now)",
+            tofile=f"{path} (after)",
+        )
+    )
+
+
+def backup_config(paths: Paths, config: ConfigFile) -> Path | None:
+    """Keep the previous content in the state dir, readable only by the user."""
+    if config.data is None:
+        return None
+    paths.backup_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + f"-{time.time_ns() % 1_000_000_000:09d}"
+    backup = paths.backup_dir / f"{config.path.name}.{stamp}.bak"
+    write_atomic(backup, config.data, new_file_mode=0o600)
+    for old in sorted(paths.backup_dir.glob(f"{config.path.name}.*.bak"))[:-BACKUPS_KEPT]:
+        old.unlink(missing_ok=True)
+    return backup
+
+
+def latest_backup(paths: Paths) -> Path | None:
+    backups = sorted(paths.backup_dir.glob(f"{paths.ssh_config.name}.*.bak"))
+    return backups[-1] if backups else None
+
+
+def replace_config(paths: Paths, config: ConfigFile, new_data: bytes) -> tuple[Path, Path | None]:
+    """Back up, then write atomically. Returns (file written, backup)."""
+    backup = backup_config(paths, config)
+    if config.data is None:
+        config.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    written = write_atomic(config.path, new_data, new_file_mode=0o600)
+    return written, backup
+
+
+def config_target(path: Path) -> Path:
+    return resolve_target(path)

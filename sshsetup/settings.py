@@ -1,0 +1,88 @@
+"""The tool's remembered choices (``settings.json`` in the tool's config dir).
+
+A plain re-run of ``sshsetup setup`` keeps the options chosen before; remotes and
+their API base URLs live here too (the API keys never do: see credentials).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sshsetup.atomic_write import write_atomic
+from sshsetup.errors import UserError
+
+DEFAULT_REMOTE = "baseten"
+DEFAULT_REFRESH_MARGIN_SECONDS = 300
+
+
+@dataclass
+class BlockOptions:
+    forward_agent: bool = False
+    add_keys_to_agent: bool = False
+    use_keychain: bool = False
+
+
+@dataclass
+class Remote:
+    base_url: str | None = None  # None: BASETEN_BASE_URL, else https://api.baseten.co
+
+
+@dataclass
+class Settings:
+    options: BlockOptions = field(default_factory=BlockOptions)
+    refresh_margin_seconds: int = DEFAULT_REFRESH_MARGIN_SECONDS
+    default_remote: str = DEFAULT_REMOTE
+    remotes: dict[str, Remote] = field(default_factory=dict)
+    key_file: str | None = None  # a key reused from elsewhere (truss); None: Paths.key_file
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any], source: Path) -> Settings:
+        try:
+            return cls(
+                options=BlockOptions(**data.get("options", {})),
+                refresh_margin_seconds=int(
+                    data.get("refresh_margin_seconds", DEFAULT_REFRESH_MARGIN_SECONDS)
+                ),
+                default_remote=str(data.get("default_remote", DEFAULT_REMOTE)),
+                remotes={
+                    str(name): Remote(**value)
+                    for name, value in dict(data.get("remotes", {})).items()
+                },
+                key_file=data.get("key_file"),
+            )
+        except (TypeError, ValueError) as exc:
+            raise UserError(
+                f"{source}: unexpected settings ({exc})",
+                hint=f"fix or delete {source}; `sshsetup setup` writes it again",
+            ) from None
+
+
+def load_settings(path: Path) -> Settings:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return Settings()
+    except OSError as exc:
+        raise UserError(f"cannot read {path}: {exc.strerror}", hint="check its permissions") from None
+    try:
+        data = json.loads(raw)
+    except ValueError as exc:
+        raise UserError(
+            f"{path} line {exc.lineno if hasattr(exc, 'lineno') else '?'}: not valid JSON",
+            hint=f"fix or delete {path}; `sshsetup setup` writes it again",
+        ) from None
+    if not isinstance(data, dict):
+        raise UserError(f"{path}: expected a JSON object", hint=f"fix or delete {path}")
+    return Settings.from_json(data, path)
+
+
+def save_settings(path: Path, settings: Settings) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    data = json.dumps(settings.to_json(), indent=2, sort_keys=True) + "\n"
+    write_atomic(path, data.encode(), new_file_mode=0o600)

@@ -1,0 +1,208 @@
+"""Putting the managed block into a config text, and taking it out again (pure text).
+
+Invariants (property-tested):
+- ``remove_block(install_block(text, ...)) == text`` for any text without a block;
+- installing twice gives the same text as installing once;
+- every byte outside the block is preserved; the block uses the file's own line endings;
+- a file without a final newline still has none after the block is added at its end
+  (the block's end marker then carries no newline, which is how removal knows the
+  newline before the block belongs to the block).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from sshsetup.block import IGNORE_UNKNOWN_NOTE, is_end_marker, is_start_marker
+from sshsetup.config_scan import first_anchor
+from sshsetup.config_text import ConfigLine, dominant_eol, join_lines, split_lines
+from sshsetup.errors import UserError
+
+USE_KEYCHAIN = "UseKeychain"
+
+# (IgnoreUnknown value for the block's sections, note of an extended user line) -> block lines
+BlockRenderer = Callable[[str | None, str | None], list[str]]
+
+
+@dataclass(frozen=True)
+class BlockLocation:
+    start: int  # index of the start marker line
+    end: int  # index of the end marker line
+
+    def contains(self, index: int) -> bool:
+        return self.start <= index <= self.end
+
+
+@dataclass
+class StrippedConfig:
+    """The config as it would be without the managed block."""
+
+    text: str
+    position: int | None  # line index where the block stood, None if there was none
+    notices: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class InstalledConfig:
+    text: str
+    block_line: int  # 1-based line number of the start marker
+
+
+def locate_block(lines: Sequence[ConfigLine], source: str) -> BlockLocation | None:
+    starts = [i for i, line in enumerate(lines) if is_start_marker(line.content)]
+    ends = [i for i, line in enumerate(lines) if is_end_marker(line.content)]
+    if not starts and not ends:
+        return None
+    hint = (
+        "edit the file so that exactly one start marker is followed by one end marker "
+        "(or delete both and the lines between them), then run sshsetup again"
+    )
+    if len(starts) > 1 or len(ends) > 1:
+        numbers = ", ".join(str(lines[i].number) for i in sorted(starts + ends))
+        raise UserError(
+            f"{source}: more than one sshsetup block (marker lines {numbers})", hint=hint
+        )
+    if not ends:
+        raise UserError(
+            f"{source} line {lines[starts[0]].number}: sshsetup start marker without its "
+            "end marker",
+            hint=hint,
+        )
+    if not starts:
+        raise UserError(
+            f"{source} line {lines[ends[0]].number}: sshsetup end marker without its start "
+            "marker",
+            hint=hint,
+        )
+    if ends[0] < starts[0]:
+        raise UserError(
+            f"{source} line {lines[ends[0]].number}: sshsetup end marker before its start "
+            f"marker (line {lines[starts[0]].number})",
+            hint=hint,
+        )
+    return BlockLocation(starts[0], ends[0])
+
+
+def strip_block(text: str, source: str) -> StrippedConfig:
+    """The text as it was before sshsetup added its block (and its IgnoreUnknown edit)."""
+    lines = split_lines(text)
+    location = locate_block(lines, source)
+    if location is None:
+        return StrippedConfig(text, None)
+    before = lines[: location.start]
+    after = lines[location.end + 1 :]
+    block = lines[location.start : location.end + 1]
+    if not after and block[-1].eol == "" and before:
+        # Added at the end of a file that had no final newline: that newline is ours.
+        last = before[-1]
+        before = [*before[:-1], ConfigLine(last.number, last.content, "")]
+    stripped = join_lines(before) + join_lines(after)
+    notices: list[str] = []
+    for line in block:
+        if line.content.startswith(IGNORE_UNKNOWN_NOTE):
+            stripped, notice = _revert_ignore_unknown(stripped, line.content)
+            if notice:
+                notices.append(notice)
+    return StrippedConfig(stripped, location.start, notices)
+
+
+def install_block(
+    stripped: StrippedConfig,
+    render: BlockRenderer,
+    use_keychain: bool,
+) -> InstalledConfig:
+    """Insert the rendered block: in place of the old one, else above the first anchor."""
+    text = stripped.text
+    lines = split_lines(text)
+    position = stripped.position
+    if position is None:
+        anchor = first_anchor(lines)
+        position = len(lines) if anchor is None else anchor
+    ignore_unknown: str | None = None
+    note: str | None = None
+    if use_keychain:
+        lines, ignore_unknown, note = _cover_use_keychain(lines, position)
+    block = render(ignore_unknown, note)
+    eol = dominant_eol(lines)
+    before = lines[:position]
+    after = lines[position:]
+    if after or not before or before[-1].eol:
+        rendered = "".join(line + eol for line in block)
+        new_text = join_lines(before) + rendered + join_lines(after)
+    else:
+        # The file ends without a newline: keep it that way (see the module docstring).
+        new_text = join_lines(before) + eol + eol.join(block)
+    return InstalledConfig(new_text, block_line=position + 1)
+
+
+def _covers(patterns: str, keyword: str) -> bool:
+    return any(
+        fnmatch.fnmatchcase(keyword.lower(), pattern.lower())
+        for pattern in patterns.split(",")
+        if pattern
+    )
+
+
+def _cover_use_keychain(
+    lines: list[ConfigLine], position: int
+) -> tuple[list[ConfigLine], str | None, str | None]:
+    """Make ``UseKeychain`` an ignored keyword where the block uses it (field guide A20).
+
+    Only the first IgnoreUnknown ssh reads counts. If the user has a global one above the
+    block, extend it (recorded in the block so remove can restore it); otherwise the block
+    carries its own, merged with the next one the user has, which it would otherwise hide.
+    """
+    for index in range(position):
+        line = lines[index]
+        if line.keyword in ("host", "match"):
+            break
+        if line.keyword == "ignoreunknown":
+            value = line.args[0] if line.args else ""
+            if _covers(value, USE_KEYCHAIN):
+                return lines, None, None
+            extended = _extend_value(line, "," + USE_KEYCHAIN)
+            note = IGNORE_UNKNOWN_NOTE + json.dumps([line.content, extended])
+            new_lines = list(lines)
+            new_lines[index] = ConfigLine(line.number, extended, line.eol)
+            return new_lines, None, note
+    later = next(
+        (line.args[0] for line in lines[position:] if line.keyword == "ignoreunknown" and line.args),
+        None,
+    )
+    if later is None:
+        return lines, USE_KEYCHAIN, None
+    return lines, later if _covers(later, USE_KEYCHAIN) else f"{USE_KEYCHAIN},{later}", None
+
+
+def _extend_value(line: ConfigLine, addition: str) -> str:
+    content = line.content
+    start = line.value_offset
+    if content[start:].startswith('"'):
+        closing = content.find('"', start + 1)
+        end = closing if closing > 0 else len(content)
+    else:
+        end = start
+        while end < len(content) and content[end] not in " \t":
+            end += 1
+    return content[:end] + addition + content[end:]
+
+
+def _revert_ignore_unknown(text: str, note_line: str) -> tuple[str, str | None]:
+    try:
+        original, extended = json.loads(note_line[len(IGNORE_UNKNOWN_NOTE) :])
+    except (ValueError, TypeError):
+        return text, "the block's IgnoreUnknown record is damaged; the line was left as it is"
+    lines = split_lines(text)
+    for index, line in enumerate(lines):
+        if line.keyword == "ignoreunknown":
+            if line.content != extended:
+                return text, (
+                    f"line {line.number}: IgnoreUnknown was edited since sshsetup extended it; "
+                    "left as it is"
+                )
+            lines[index] = ConfigLine(line.number, original, line.eol)
+            return join_lines(lines), None
+    return text, "the IgnoreUnknown line sshsetup extended is gone; nothing to restore"
