@@ -13,7 +13,7 @@ import sys
 
 import pytest
 
-pytest_plugins: list[str] = []
+pytest_plugins: list[str] = ["plugin_agent"]
 
 PLATFORM_MARKERS = {
     "linux_only": (sys.platform.startswith("linux"), "needs Linux"),

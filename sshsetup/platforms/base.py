@@ -1,0 +1,165 @@
+"""The one interface behind which the operating systems differ (agent, permissions, tooling).
+
+Everything a platform needs from the outside is injected: the environment and a command
+runner, so the macOS and Windows branches run anywhere against recorded command outputs.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NamedTuple
+
+from sshsetup.check_result import CheckResult
+
+COMMAND_TIMEOUT_SECONDS = 10.0
+
+
+class CommandResult(NamedTuple):
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+Runner = Callable[[Sequence[str]], CommandResult]
+
+
+def run_command(argv: Sequence[str], timeout: float = COMMAND_TIMEOUT_SECONDS) -> CommandResult:
+    """The default runner: a real subprocess, no stdin, bounded in time, never raising."""
+    try:
+        completed = subprocess.run(
+            list(argv),
+            capture_output=True,
+            text=True,
+            errors="replace",
+            stdin=subprocess.DEVNULL,
+            timeout=timeout,
+        )
+    except subprocess.TimeoutExpired:
+        return CommandResult(124, "", f"{argv[0]} did not finish in {timeout:g} s")
+    except OSError as exc:
+        return CommandResult(127, "", f"cannot run {argv[0]}: {exc.strerror or exc}")
+    return CommandResult(completed.returncode, completed.stdout, completed.stderr)
+
+
+@dataclass(frozen=True)
+class PermissionProblem:
+    path: Path
+    seen: str
+    fix: str
+
+
+# Sockets that identify who serves the agent, whatever the OS (field guide B1).
+_AGENT_KINDS = (
+    ("S.gpg-agent.ssh", "gpg-agent"),
+    ("keyring/ssh", "gnome-keyring"),
+    ("1password/agent.sock", "1password"),
+    ("com.1password/t/agent.sock", "1password"),
+    ("openssh_agent", "openssh (systemd user socket)"),
+    ("com.apple.launchd.", "openssh (launchd)"),
+    ("openssh-ssh-agent", "win32-openssh service"),
+    ("/agent.", "openssh"),
+)
+
+
+def agent_kind(address: str) -> str:
+    """Which agent a socket or pipe path belongs to, recognised by its path alone."""
+    normalised = address.replace("\\", "/")
+    for marker, kind in _AGENT_KINDS:
+        if marker in normalised:
+            return kind
+    return "unknown"
+
+
+def posix_private_key_problem(path: Path) -> PermissionProblem | None:
+    """OpenSSH ignores a private key that group or others can access at all (A22)."""
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        return None
+    if mode & 0o077:
+        return PermissionProblem(
+            path,
+            f"{path} has mode {mode:04o}: ssh ignores it (UNPROTECTED PRIVATE KEY FILE)",
+            f"chmod 600 {path}",
+        )
+    return None
+
+
+def posix_config_problem(path: Path) -> PermissionProblem | None:
+    """ssh refuses a config that others may write or that someone else owns (A22)."""
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    mode = stat.S_IMODE(info.st_mode)
+    if info.st_uid not in (os.getuid(), 0):
+        return PermissionProblem(
+            path,
+            f"{path} is owned by uid {info.st_uid}: ssh stops with 'Bad owner or permissions'",
+            f"sudo chown {os.getuid()} {path}",
+        )
+    if mode & 0o022:
+        return PermissionProblem(
+            path,
+            f"{path} has mode {mode:04o}: ssh stops with 'Bad owner or permissions'",
+            f"chmod go-w {path}",
+        )
+    return None
+
+
+class Platform(ABC):
+    """What differs per OS. Built by ``platforms.platform_for``; never chosen anywhere else."""
+
+    name: str = ""
+
+    def __init__(self, runner: Runner, env: Mapping[str, str]) -> None:
+        self.runner = runner
+        self.env = env
+
+    @property
+    def home(self) -> Path:
+        return Path(self.env.get("HOME") or self.env.get("USERPROFILE") or Path.home())
+
+    def agent_fallback(self) -> str | None:
+        """The agent ssh uses when neither IdentityAgent nor SSH_AUTH_SOCK names one."""
+        return None
+
+    def unusable_agent_address(self, address: str) -> str | None:
+        """Why ssh on this OS cannot use ``address`` at all (None: it can try)."""
+        return None
+
+    @abstractmethod
+    def candidate_agent_sockets(self) -> list[str]:
+        """Existing agent sockets worth pointing SSH_AUTH_SOCK at when none is set."""
+
+    @abstractmethod
+    def no_agent_fix(self, candidates: Sequence[str]) -> str: ...
+
+    @abstractmethod
+    def unreachable_agent_fix(self, address: str, kind: str) -> str:
+        """The fix when ``address`` is missing (kind "missing"), refuses, or is not a socket."""
+
+    @abstractmethod
+    def empty_agent_fix(self, key_file: Path) -> str: ...
+
+    @abstractmethod
+    def ssh_add_argv(self, key_file: Path) -> list[str]: ...
+
+    @abstractmethod
+    def private_key_problem(self, path: Path) -> PermissionProblem | None: ...
+
+    @abstractmethod
+    def config_file_problem(self, path: Path) -> PermissionProblem | None: ...
+
+    def system_checks(self, effective: Mapping[str, list[str]]) -> list[CheckResult]:
+        """Checks only this OS has (service state, which ssh build, what git uses)."""
+        return []
+
+    def existing(self, candidates: Sequence[Path]) -> list[str]:
+        return [str(path) for path in candidates if path.exists()]

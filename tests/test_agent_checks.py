@@ -1,0 +1,302 @@
+"""The agent checks on Linux, for real: real agents, real keys and modes, real `ssh -G`."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from plugin_agent import RunningAgent, make_key, start_agent, stop_agent
+
+from sshsetup.agent_checks import collect_agent_checks
+from sshsetup.check_result import CheckResult, Status, exit_code_for
+from sshsetup.exit_codes import ExitCode
+from sshsetup.openssh import effective_settings
+from sshsetup.paths import Paths
+from sshsetup.platforms import platform_for, run_command
+
+pytestmark = pytest.mark.linux_only
+
+
+def checks(
+    paths: Paths, env: dict[str, str], effective: dict[str, list[str]] | None = None
+) -> dict[str, CheckResult]:
+    platform = platform_for("Linux", run_command, {"HOME": str(paths.home), **env})
+    return {
+        result.id: result
+        for result in collect_agent_checks(platform, paths, effective or {}, timeout=1)
+    }
+
+
+def ssh_g(config: Path, env: dict[str, str]) -> dict[str, list[str]]:
+    output = subprocess.run(
+        ["ssh", "-G", "-F", str(config), "training-job-x.ssh.baseten.co"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return effective_settings(output)
+
+
+def run_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "sshsetup", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def cli_env(paths: Paths, **extra: str) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if key != "SSH_AUTH_SOCK"}
+    env.update(
+        HOME=str(paths.home),
+        SSHSETUP_CONFIG_DIR=str(paths.config_dir),
+        SSHSETUP_STATE_DIR=str(paths.state_dir),
+        SSHSETUP_KEY_DIR=str(paths.key_dir),
+        NO_COLOR="1",
+    )
+    env.update(extra)
+    return env
+
+
+def test_no_agent_configured_fails_with_the_command_that_starts_one(agent_home: Paths) -> None:
+    results = checks(agent_home, {})
+    assert results["agent.location"].status is Status.FAIL
+    assert "no agent configured" in results["agent.location"].seen
+    assert 'eval "$(ssh-agent -s)"' in (results["agent.location"].fix or "")
+    assert "agent.reachable" not in results
+    assert exit_code_for(results.values()) is ExitCode.CHECK_FAIL
+
+
+def test_unset_sock_points_at_the_systemd_user_socket_when_it_exists(
+    agent_home: Paths, socket_dir: Path
+) -> None:
+    agent = start_agent(socket_dir / "openssh_agent")
+    try:
+        results = checks(agent_home, {"XDG_RUNTIME_DIR": str(socket_dir)})
+    finally:
+        stop_agent(agent)
+    assert results["agent.location"].fix == (
+        f"export SSH_AUTH_SOCK={socket_dir / 'openssh_agent'}  "
+        "(an agent socket that already exists)"
+    )
+
+
+def test_stale_socket_is_named_with_the_commands_to_replace_it(
+    agent_home: Paths, stale_agent_socket: Path
+) -> None:
+    result = checks(agent_home, {"SSH_AUTH_SOCK": str(stale_agent_socket)})["agent.reachable"]
+    assert result.status is Status.FAIL
+    assert result.details["reason"] == "refused"
+    assert result.fix == f'rm {stale_agent_socket} && eval "$(ssh-agent -s)"'
+
+
+def test_socket_path_that_does_not_exist_is_told_apart(agent_home: Paths, tmp_path: Path) -> None:
+    result = checks(agent_home, {"SSH_AUTH_SOCK": str(tmp_path / "gone.sock")})["agent.reachable"]
+    assert (result.status, result.details["reason"]) == (Status.FAIL, "missing")
+    assert result.fix and result.fix.startswith("unset SSH_AUTH_SOCK")
+
+
+def test_plain_file_as_agent_is_told_apart(agent_home: Paths, tmp_path: Path) -> None:
+    plain = tmp_path / "agent.sock"
+    plain.write_text("")
+    result = checks(agent_home, {"SSH_AUTH_SOCK": str(plain)})["agent.reachable"]
+    assert (result.status, result.details["reason"]) == (Status.FAIL, "not_socket")
+
+
+def test_empty_agent_fails_with_ssh_add_of_the_sshsetup_key(
+    agent_home: Paths, empty_agent: RunningAgent
+) -> None:
+    results = checks(agent_home, {"SSH_AUTH_SOCK": str(empty_agent.socket)})
+    assert results["agent.reachable"].status is Status.PASS
+    assert results["agent.identities"].status is Status.FAIL
+    assert (
+        results["agent.identities"].fix
+        == f"ssh-add {agent_home.key_file}  (or: sshsetup agent add)"
+    )
+
+
+def test_loaded_keys_are_matched_to_key_files_on_disk(
+    agent_home: Paths, empty_agent: RunningAgent
+) -> None:
+    user_key = make_key(agent_home.ssh_dir / "id_ed25519", "me@laptop")
+    agent_home.key_dir.mkdir(mode=0o700)
+    sshsetup_key = make_key(agent_home.key_file, "sshsetup@laptop")
+    empty_agent.add(user_key)
+    empty_agent.add(sshsetup_key)
+    result = checks(agent_home, {"SSH_AUTH_SOCK": str(empty_agent.socket)})["agent.identities"]
+    assert result.status is Status.PASS
+    matches = {key["comment"]: key["matches"] for key in result.details["keys"]}
+    assert matches == {"me@laptop": f"{user_key}.pub", "sshsetup@laptop": f"{sshsetup_key}.pub"}
+
+
+def test_key_loaded_from_elsewhere_is_listed_without_a_match(
+    agent_home: Paths, agent_with_key: tuple[RunningAgent, Path]
+) -> None:
+    agent, _ = agent_with_key
+    result = checks(agent_home, {"SSH_AUTH_SOCK": str(agent.socket)})["agent.identities"]
+    assert result.details["keys"][0]["matches"] is None
+    assert "(no key file on disk)" in result.seen
+
+
+def test_more_than_five_keys_without_identities_only_warns(
+    agent_home: Paths, empty_agent: RunningAgent, tmp_path: Path
+) -> None:
+    for number in range(6):
+        empty_agent.add(make_key(tmp_path / f"k{number}"))
+    env = {"SSH_AUTH_SOCK": str(empty_agent.socket)}
+    warned = checks(agent_home, env, {"identitiesonly": ["no"]})["agent.key_count"]
+    assert warned.status is Status.WARN
+    assert "Too many authentication failures" in warned.seen
+    assert "IdentitiesOnly yes" in (warned.fix or "")
+    assert (
+        checks(agent_home, env, {"identitiesonly": ["yes"]})["agent.key_count"].status
+        is Status.PASS
+    )
+
+
+def test_identity_agent_from_ssh_g_wins_over_ssh_auth_sock(
+    agent_home: Paths,
+    agent_with_key: tuple[RunningAgent, Path],
+    stale_agent_socket: Path,
+    tmp_path: Path,
+) -> None:
+    agent, _ = agent_with_key
+    config = tmp_path / "config"
+    config.write_text(f"Host *.ssh.baseten.co\n  IdentityAgent {agent.socket}\n")
+    env = {**os.environ, "SSH_AUTH_SOCK": str(stale_agent_socket)}
+    results = checks(agent_home, {"SSH_AUTH_SOCK": str(stale_agent_socket)}, ssh_g(config, env))
+    assert results["agent.location"].details["source"] == "IdentityAgent"
+    assert results["agent.reachable"].status is Status.PASS
+
+
+def test_identity_agent_none_is_reported_as_the_agent_turned_off(
+    agent_home: Paths, empty_agent: RunningAgent, tmp_path: Path
+) -> None:
+    config = tmp_path / "config"
+    config.write_text("Host *\n  IdentityAgent none\n")
+    effective = ssh_g(config, dict(os.environ))
+    result = checks(agent_home, {"SSH_AUTH_SOCK": str(empty_agent.socket)}, effective)[
+        "agent.location"
+    ]
+    assert result.status is Status.FAIL
+    assert "IdentityAgent none" in result.seen
+    assert result.fix == "remove `IdentityAgent none` for this host from your ssh config"
+
+
+def test_identity_agent_naming_an_unset_variable_fails(agent_home: Paths) -> None:
+    result = checks(agent_home, {}, {"identityagent": ["$MY_AGENT"]})["agent.location"]
+    assert result.status is Status.FAIL
+    assert "MY_AGENT is not set" in result.seen
+
+
+def test_identity_agent_with_tilde_and_variable_expands(
+    agent_home: Paths, empty_agent: RunningAgent
+) -> None:
+    link = agent_home.home / "agent-link"
+    link.symlink_to(empty_agent.socket)
+    results = checks(agent_home, {"SUFFIX": "link"}, {"identityagent": ["~/agent-${SUFFIX}"]})
+    assert results["agent.location"].details["address"] == str(link)
+    assert results["agent.reachable"].status is Status.PASS
+
+
+def test_private_key_readable_by_group_fails_with_chmod_600(agent_home: Paths) -> None:
+    key = make_key(agent_home.ssh_dir / "id_ed25519")
+    key.chmod(0o640)
+    result = checks(agent_home, {})["keys.permissions"]
+    assert result.status is Status.FAIL
+    assert "0640" in result.seen
+    assert result.fix == f"chmod 600 {key}"
+    key.chmod(0o600)
+    assert checks(agent_home, {})["keys.permissions"].status is Status.PASS
+
+
+def test_config_writable_by_others_fails_with_chmod_go_w(agent_home: Paths) -> None:
+    agent_home.ssh_config.write_text("Host x\n")
+    agent_home.ssh_config.chmod(0o666)
+    result = checks(agent_home, {})["config.permissions"]
+    assert result.status is Status.FAIL
+    assert result.fix == f"chmod go-w {agent_home.ssh_config}"
+
+
+def test_cli_json_is_one_document_and_exit_zero_when_all_pass(
+    agent_home: Paths, agent_with_key: tuple[RunningAgent, Path]
+) -> None:
+    agent, _ = agent_with_key
+    agent_home.ssh_config.write_text("Host *\n  IdentitiesOnly yes\n")
+    agent_home.ssh_config.chmod(0o600)
+    completed = run_cli(
+        "agent",
+        "check",
+        "--json",
+        "--config",
+        str(agent_home.ssh_config),
+        env=cli_env(agent_home, SSH_AUTH_SOCK=str(agent.socket)),
+    )
+    report = json.loads(completed.stdout)
+    assert completed.returncode == 0, report
+    assert report["status"] == "pass"
+    assert [check["id"] for check in report["checks"]][:4] == [
+        "agent.location",
+        "agent.reachable",
+        "agent.identities",
+        "agent.key_count",
+    ]
+
+
+def test_cli_text_names_the_failure_without_colour_and_exits_check_fail(
+    agent_home: Paths, empty_agent: RunningAgent
+) -> None:
+    completed = run_cli(
+        "agent", "check", env=cli_env(agent_home, SSH_AUTH_SOCK=str(empty_agent.socket))
+    )
+    assert completed.returncode == ExitCode.CHECK_FAIL
+    assert "FAIL  agent.identities: the agent holds no keys" in completed.stdout
+    assert "\033[" not in completed.stdout
+
+
+def test_agent_add_loads_the_sshsetup_key_and_verifies_it_is_listed(
+    agent_home: Paths, empty_agent: RunningAgent
+) -> None:
+    agent_home.key_dir.mkdir(mode=0o700)
+    make_key(agent_home.key_file)
+    completed = run_cli(
+        "agent", "add", "--json", env=cli_env(agent_home, SSH_AUTH_SOCK=str(empty_agent.socket))
+    )
+    report = json.loads(completed.stdout)
+    assert completed.returncode == 0, completed.stderr
+    assert report["listed"] is True
+    assert report["command"] == ["ssh-add", str(agent_home.key_file)]
+    listed = subprocess.run(["ssh-add", "-l"], env=empty_agent.env, capture_output=True, text=True)
+    assert report["fingerprint"] in listed.stdout
+
+
+def test_agent_add_of_a_missing_key_says_how_to_make_one(
+    agent_home: Paths, empty_agent: RunningAgent
+) -> None:
+    completed = run_cli(
+        "agent", "add", env=cli_env(agent_home, SSH_AUTH_SOCK=str(empty_agent.socket))
+    )
+    assert completed.returncode == ExitCode.BAD_INPUT
+    assert completed.stderr.startswith(f"error: {agent_home.key_file} does not exist")
+    assert "sshsetup setup" in completed.stderr
+    assert "Traceback" not in completed.stderr
+
+
+def test_agent_add_of_a_too_open_key_reports_ssh_adds_refusal_and_the_chmod(
+    agent_home: Paths, empty_agent: RunningAgent, tmp_path: Path
+) -> None:
+    key = make_key(tmp_path / "open_key")
+    key.chmod(0o644)
+    completed = run_cli(
+        "agent", "add", str(key), env=cli_env(agent_home, SSH_AUTH_SOCK=str(empty_agent.socket))
+    )
+    assert completed.returncode == ExitCode.CHECK_FAIL
+    assert f"hint: chmod 600 {key}" in completed.stderr
+    assert key.stat().st_mode & 0o777 == 0o644  # never changed behind the user's back
