@@ -14,8 +14,27 @@ import os
 from pathlib import Path
 
 TEMP_PREFIX = ".sshsetup-tmp-"
-# Fault injection for the crash tests: the writer pauses at this point so a test can kill it.
+# Fault injection for the crash tests: the writer pauses at this point (for the file named
+# by _PAUSE_FILE_ENV, when set) so that a test can kill it there.
 _PAUSE_ENV = "SSHSETUP_TEST_PAUSE_AT"
+_PAUSE_FILE_ENV = "SSHSETUP_TEST_PAUSE_FILE"
+_STALE_TEMP_SECONDS = 3600
+
+
+def ensure_private_dir(directory: Path) -> None:
+    """Create ``directory`` and any missing parents with mode 0700 (never loosen existing ones)."""
+    missing = []
+    current = Path(directory)
+    while not current.exists():
+        missing.append(current)
+        if current.parent == current:
+            break
+        current = current.parent
+    for path in reversed(missing):
+        try:
+            os.mkdir(path, 0o700)
+        except FileExistsError:
+            pass
 
 
 def resolve_target(path: Path) -> Path:
@@ -31,11 +50,13 @@ def write_atomic(path: Path, data: bytes, new_file_mode: int = 0o600) -> Path:
         mode = os.stat(target).st_mode & 0o7777
     except FileNotFoundError:
         mode = new_file_mode
+    _sweep_stale_temps(directory, target.name)
     temp = directory / f"{TEMP_PREFIX}{target.name}-{os.getpid()}-{os.urandom(4).hex()}"
+    paused = os.environ.get(_PAUSE_FILE_ENV, target.name) == target.name
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
     try:
         try:
-            if os.environ.get(_PAUSE_ENV) == "during-write":
+            if paused and os.environ.get(_PAUSE_ENV) == "during-write":
                 _write_all(fd, data[: len(data) // 2])
                 _pause("during-write")
             _write_all(fd, data)
@@ -44,7 +65,8 @@ def write_atomic(path: Path, data: bytes, new_file_mode: int = 0o600) -> Path:
             os.close(fd)
         if os.name != "nt":
             os.chmod(temp, mode)
-        _pause("before-rename")
+        if paused:
+            _pause("before-rename")
         os.replace(temp, target)
     except BaseException:
         try:
@@ -54,6 +76,41 @@ def write_atomic(path: Path, data: bytes, new_file_mode: int = 0o600) -> Path:
         raise
     _fsync_directory(directory)
     return target
+
+
+def _sweep_stale_temps(directory: Path, name: str) -> None:
+    """Remove temp files that killed writers of ``name`` left behind (live writers' stay)."""
+    prefix = f"{TEMP_PREFIX}{name}-"
+    try:
+        entries = [entry for entry in os.listdir(directory) if entry.startswith(prefix)]
+    except OSError:
+        return
+    for entry in entries:
+        pid_text = entry[len(prefix) :].split("-", 1)[0]
+        path = os.path.join(directory, entry)
+        if pid_text.isdigit() and _process_alive(int(pid_text), path):
+            continue
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+
+
+def _process_alive(pid: int, path: str) -> bool:
+    if os.name == "nt":  # no cheap liveness check: judge by age
+        try:
+            import time
+
+            return time.time() - os.stat(path).st_mtime < _STALE_TEMP_SECONDS
+        except OSError:
+            return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _write_all(fd: int, data: bytes) -> None:

@@ -13,6 +13,7 @@ Quoting rules (field guide A16-A18, D9-D10):
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
 
@@ -23,8 +24,27 @@ START_MARKER = "# >>> sshsetup managed block: change it with `sshsetup setup`, r
 END_MARKER = "# <<< sshsetup managed block <<<"
 _START_PREFIX = "# >>> sshsetup managed block"
 _END_PREFIX = "# <<< sshsetup managed block"
-IGNORE_UNKNOWN_NOTE = "# sshsetup extended the first IgnoreUnknown line: "
+IGNORE_UNKNOWN_NOTE = "# sshsetup extended an IgnoreUnknown line above: "
 INDENT = "  "
+
+
+# Keywords the block may set whose first value wins (IdentityFile and CertificateFile
+# accumulate instead), plus HostName and ProxyJump, which would override the block's routing.
+FIRST_WINS_KEYWORDS = frozenset(
+    {
+        "user",
+        "identitiesonly",
+        "proxycommand",
+        "stricthostkeychecking",
+        "userknownhostsfile",
+        "loglevel",
+        "forwardagent",
+        "addkeystoagent",
+        "usekeychain",
+        "hostname",
+        "proxyjump",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -62,42 +82,59 @@ def is_end_marker(content: str) -> bool:
 def render_block(
     spec: BlockSpec,
     ignore_unknown: str | None = None,
-    ignore_unknown_note: str | None = None,
+    ignore_unknown_notes: Sequence[str] = (),
 ) -> list[str]:
     """The block's lines, without line endings, markers included.
 
-    ``ignore_unknown``: the IgnoreUnknown value to put in each section (before
-    ``UseKeychain``), when the block itself must provide it.
-    ``ignore_unknown_note``: a record of the user's IgnoreUnknown line that setup
-    extended, so that remove can restore it exactly.
+    ``ignore_unknown``: an IgnoreUnknown value the block must provide itself, at its top
+    under ``Match all`` so that it applies to every host (an unknown keyword is fatal even in
+    a section that does not match, field guide A20).
+    ``ignore_unknown_notes``: records of the user's IgnoreUnknown lines that setup extended,
+    so that remove can restore them exactly.
     """
-    lines = [START_MARKER]
-    if ignore_unknown_note:
-        lines.append(ignore_unknown_note)
-    hook = _match_exec_command(spec)
-    proxy = _proxy_command(spec)
+    lines = [START_MARKER, *ignore_unknown_notes]
+    if spec.options.use_keychain and ignore_unknown:
+        lines += ["Match all", f"{INDENT}IgnoreUnknown {ignore_unknown}"]
+    hook = " ".join(_exec_words(spec, spec.hook_script))
+    proxy = " ".join(_proxy_words(spec))
     for workload in WORKLOADS:
-        lines.append(f'Match host {workload.host_glob} exec "{hook}"')
+        lines.append(f'Match host "{_host_patterns(workload, spec.windows)}" exec "{hook}"')
         directives = [
             ("User", workload.remote_user),
             ("IdentityFile", _config_path(spec.key_file, spec.windows)),
             ("CertificateFile", _config_path(spec.cert_dir, spec.windows, "/%h-cert.pub")),
             ("IdentitiesOnly", "yes"),
             ("ProxyCommand", proxy),
+            # Trust rests on the TLS proxy (Baseten's certificate) and the JWT that binds the
+            # session to the workload; workload host keys are ephemeral, as in Baseten's client.
+            ("StrictHostKeyChecking", "no"),
+            ("UserKnownHostsFile", "/dev/null"),
+            # Keeps "Permanently added ... to known hosts" off every connection; -v overrides.
+            ("LogLevel", "ERROR"),
         ]
         if spec.options.forward_agent:
             directives.append(("ForwardAgent", "yes"))
         if spec.options.add_keys_to_agent:
             directives.append(("AddKeysToAgent", "yes"))
         if spec.options.use_keychain:
-            if ignore_unknown:
-                directives.append(("IgnoreUnknown", ignore_unknown))
             directives.append(("UseKeychain", "yes"))
         lines.extend(f"{INDENT}{keyword} {value}" for keyword, value in directives)
     # Ends the block's sections so that the user's global lines after it stay global (A4).
     lines.append("Match all")
     lines.append(END_MARKER)
     return lines
+
+
+# Host names holding these never match the block, so ``%h`` cannot break out of the
+# quoting of the shell (Unix: single quotes) or cmd.exe (Windows: none possible) that runs
+# the hook, whatever the ssh version (only 9.6+ refuses such names itself, A25).
+_UNIX_BREAKOUT = "'"
+_WINDOWS_BREAKOUT = "&|<>^()%!"
+
+
+def _host_patterns(workload: Workload, windows: bool) -> str:
+    excluded = _WINDOWS_BREAKOUT if windows else _UNIX_BREAKOUT
+    return ",".join([workload.host_glob, *(f"!*{char}*" for char in excluded)])
 
 
 def _slashes(path: PurePath, windows: bool) -> str:
@@ -116,45 +153,46 @@ def _config_path(path: PurePath, windows: bool, suffix: str = "") -> str:
     return '"' + text.replace("%", "%%") + suffix + '"'
 
 
-_CMD_SPECIALS = set(' "\'&|<>^%()!')
+_CMD_SPECIALS = frozenset(" \"'" + _WINDOWS_BREAKOUT)
 
 
-def _match_exec_command(spec: BlockSpec) -> str:
-    parts = [spec.python, "-I", "-S", spec.hook_script, spec.key_dir]
+def _command_paths(spec: BlockSpec, script: PurePath) -> tuple[str, str, str]:
+    return (
+        _slashes(spec.python, spec.windows),
+        _slashes(script, spec.windows),
+        _slashes(spec.key_dir, spec.windows),
+    )
+
+
+def _exec_words(spec: BlockSpec, script: PurePath) -> list[str]:
+    """``Match exec``: one double-quoted argument; no quotes inside on Windows (D10)."""
+    python, script_path, key_dir = _command_paths(spec, script)
+    paths = [python, script_path, key_dir]
     if spec.windows:
-        words = [_slashes(p, True) if isinstance(p, PurePath) else p for p in parts]
-        for word in words:
-            if _CMD_SPECIALS & set(word):
+        for path in paths:
+            if _CMD_SPECIALS & set(path):
                 raise UserError(
-                    f"the path {word!r} holds a space or a character that the Windows "
+                    f"the path {path!r} holds a space or a character that the Windows "
                     "`Match exec` line cannot quote",
                     hint="install Python and sshsetup under a path without spaces, or set "
                     "SSHSETUP_KEY_DIR to one (field guide D10)",
                 )
-        return " ".join(words) + " %h"
-    words = []
-    for part in parts:
-        if isinstance(part, PurePath):
-            text = str(part)
-            if "'" in text or '"' in text or "\n" in text:
-                raise UserError(
-                    f"the path {text!r} holds a quote, which a `Match exec` line cannot carry",
-                    hint="install sshsetup under a path without quotes, or set SSHSETUP_KEY_DIR",
-                )
-            words.append("'" + text.replace("%", "%%") + "'")
-        else:
-            words.append(part)
-    return " ".join(words) + " %h"
+        return [python, "-I", "-S", script_path, key_dir, "%h"]
+    for path in paths:
+        if "'" in path or '"' in path or "\n" in path:
+            raise UserError(
+                f"the path {path!r} holds a quote, which a `Match exec` line cannot carry",
+                hint="install sshsetup under a path without quotes, or set SSHSETUP_KEY_DIR",
+            )
+    quoted = [f"'{path.replace('%', '%%')}'" for path in paths]
+    return [quoted[0], "-I", "-S", quoted[1], quoted[2], "'%h'"]
 
 
-def _proxy_command(spec: BlockSpec) -> str:
-    parts = [spec.python, "-I", "-S", spec.proxy_script, spec.key_dir]
-    words = []
-    for part in parts:
-        if not isinstance(part, PurePath):
-            words.append(part)
-        elif spec.windows:
-            words.append('"' + _slashes(part, True).replace("%", "%%") + '"')
-        else:
-            words.append("'" + str(part).replace("%", "%%").replace("'", "'\\''") + "'")
-    return " ".join(words) + " %h"
+def _proxy_words(spec: BlockSpec) -> list[str]:
+    """ProxyCommand: run by the shell on Unix, by CreateProcessW on Windows (D10)."""
+    python, script_path, key_dir = _command_paths(spec, spec.proxy_script)
+    if spec.windows:
+        quoted = [f'"{path.replace("%", "%%")}"' for path in (python, script_path, key_dir)]
+        return [quoted[0], "-I", "-S", quoted[1], quoted[2], "%h"]
+    quoted = [f"'{path.replace('%', '%%')}'" for path in (python, script_path, key_dir)]
+    return [quoted[0], "-I", "-S", quoted[1], quoted[2], "'%h'"]

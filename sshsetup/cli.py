@@ -6,8 +6,8 @@ commands do not pay for the heavy ones (cryptography, keyring, the sandbox).
 
 from __future__ import annotations
 
+from enum import Enum
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -30,7 +30,7 @@ DryRunOption = typer.Option(False, "--dry-run", help="Print a unified diff; writ
 YesOption = typer.Option(False, "--yes", "-y", help="Never prompt; take each prompt's default.")
 
 
-def _paths(config: Optional[Path]):  # type: ignore[no-untyped-def]
+def _paths(config: Path | None):  # type: ignore[no-untyped-def]
     from sshsetup.paths import Paths
 
     return Paths.from_environment(ssh_config=config)
@@ -41,25 +41,25 @@ def _paths(config: Optional[Path]):  # type: ignore[no-untyped-def]
 
 @app.command()
 def setup(
-    config: Optional[Path] = ConfigOption,
-    forward_agent: Optional[bool] = typer.Option(
+    config: Path | None = ConfigOption,
+    forward_agent: bool | None = typer.Option(
         None, "--forward-agent/--no-forward-agent", help="ForwardAgent yes for Baseten hosts."
     ),
-    add_keys_to_agent: Optional[bool] = typer.Option(
+    add_keys_to_agent: bool | None = typer.Option(
         None, "--add-keys-to-agent/--no-add-keys-to-agent", help="AddKeysToAgent yes."
     ),
-    use_keychain: Optional[bool] = typer.Option(
+    use_keychain: bool | None = typer.Option(
         None,
         "--use-keychain/--no-use-keychain",
         help="UseKeychain yes (macOS), always covered by IgnoreUnknown UseKeychain.",
     ),
-    refresh_margin: Optional[int] = typer.Option(
+    refresh_margin: int | None = typer.Option(
         None, "--refresh-margin", min=0, help="Seconds before expiry to renew a certificate."
     ),
     replace_truss: bool = typer.Option(
         False, "--replace-truss", help="Take out a block written by `truss ssh setup`."
     ),
-    reuse_truss_key: Optional[bool] = typer.Option(
+    reuse_truss_key: bool | None = typer.Option(
         None, "--reuse-truss-key/--no-reuse-truss-key", help="Reuse ~/.ssh/baseten's key."
     ),
     strip_bom: bool = typer.Option(
@@ -94,7 +94,7 @@ def setup(
 
 @app.command()
 def remove(
-    config: Optional[Path] = ConfigOption,
+    config: Path | None = ConfigOption,
     purge: bool = typer.Option(False, "--purge", help="Also delete the key and certificates."),
     dry_run: bool = DryRunOption,
     yes: bool = YesOption,
@@ -110,12 +110,253 @@ def remove(
 
 
 @app.command()
-def status(config: Optional[Path] = ConfigOption, json_output: bool = JsonOption) -> None:
+def status(config: Path | None = ConfigOption, json_output: bool = JsonOption) -> None:
     """Show what is installed where, the options in effect, the key and the backup."""
     with error_handler():
         from sshsetup.commands import status as command
 
         raise SystemExit(command.run(_paths(config), json_output=json_output))
+
+
+# --- agent ---------------------------------------------------------------------------------
+
+agent_app = typer.Typer(
+    help="Check the local ssh agent (why forwarding fails) and load keys into it.",
+    no_args_is_help=True,
+)
+app.add_typer(agent_app, name="agent")
+
+
+@agent_app.command("check")
+def agent_check(
+    host: str | None = typer.Argument(
+        None, help="Evaluate IdentityAgent/IdentitiesOnly for this host (default: an example training host)."
+    ),
+    config: Path | None = ConfigOption,
+    json_output: bool = JsonOption,
+) -> None:
+    """Find the agent the way ssh does, list its keys, and say exactly what to fix."""
+    with error_handler():
+        from sshsetup.commands import agent as command
+
+        raise SystemExit(command.run_check(_paths(config), host, json_output=json_output))
+
+
+@agent_app.command("add")
+def agent_add(
+    key: Path | None = typer.Argument(None, help="Private key file (default: sshsetup's key)."),
+    config: Path | None = ConfigOption,
+    json_output: bool = JsonOption,
+) -> None:
+    """Load a key into the agent (with --apple-use-keychain on macOS) and verify it is listed."""
+    with error_handler():
+        from sshsetup.commands import agent as command
+
+        raise SystemExit(command.run_add(_paths(config), key, json_output=json_output))
+
+
+# --- credentials and remotes (login / logout / remote) -------------------------------------
+
+class KeyStore(str, Enum):
+    keyring = "keyring"
+    file = "file"
+
+
+RemoteOption = typer.Option(
+    None, "--remote", help="The remote (Baseten environment) to use (default: the default remote)."
+)
+
+
+@app.command()
+def login(
+    remote: str | None = RemoteOption,
+    api_key_stdin: bool = typer.Option(
+        False, "--api-key-stdin", help="Read the API key from one line of standard input."
+    ),
+    from_trussrc: bool = typer.Option(
+        False, "--from-trussrc", help="Import the remote's key from ~/.trussrc (USER_TRUSSRC_PATH)."
+    ),
+    base_url: str | None = typer.Option(
+        None, "--base-url", help="The remote's API base URL (else BASETEN_BASE_URL, else Baseten's)"
+    ),
+    make_default: bool = typer.Option(False, "--default", help="Make this the default remote."),
+    store: KeyStore = typer.Option(
+        KeyStore.keyring,
+        "--store",
+        help="keyring (default): the OS keyring. file: an UNENCRYPTED 0600 file, for machines "
+        "without a keyring.",
+    ),
+    json_output: bool = JsonOption,
+) -> None:
+    """Store a Baseten API key (asked for without echo) in the OS keyring."""
+    with error_handler():
+        import os
+
+        from sshsetup.commands import login as command
+
+        request = command.LoginRequest(
+            remote=remote,
+            api_key_stdin=api_key_stdin,
+            from_trussrc=from_trussrc,
+            base_url=base_url,
+            make_default=make_default,
+            store=store.value,
+            json_output=json_output,
+        )
+        raise SystemExit(command.run(_paths(None), request, os.environ))
+
+
+@app.command()
+def logout(
+    remote: str | None = RemoteOption,
+    all_remotes: bool = typer.Option(False, "--all", help="Log out of every known remote."),
+    json_output: bool = JsonOption,
+) -> None:
+    """Delete a stored API key (keyring and plaintext file; ~/.trussrc is never changed)."""
+    with error_handler():
+        import os
+
+        from sshsetup.commands import logout as command
+
+        raise SystemExit(command.run(_paths(None), remote, all_remotes, os.environ, json_output))
+
+
+remote_app = typer.Typer(
+    help="List remotes, choose the default one, set a remote's API base URL.",
+    no_args_is_help=True,
+)
+app.add_typer(remote_app, name="remote")
+
+
+@remote_app.command("list")
+def remote_list(json_output: bool = JsonOption) -> None:
+    """Each remote with its API base URL and where its API key is found (never the key)."""
+    with error_handler():
+        import os
+
+        from sshsetup.commands import remote as command
+
+        raise SystemExit(command.list_remotes(_paths(None), os.environ, json_output))
+
+
+@remote_app.command("set-default")
+def remote_set_default(
+    name: str = typer.Argument(..., help="The remote hosts without a remote segment use."),
+    json_output: bool = JsonOption,
+) -> None:
+    """Choose the default remote."""
+    with error_handler():
+        import os
+
+        from sshsetup.commands import remote as command
+
+        raise SystemExit(command.set_default(_paths(None), name, os.environ, json_output))
+
+
+@remote_app.command("set-url")
+def remote_set_url(
+    name: str = typer.Argument(..., help="The remote."),
+    url: str | None = typer.Argument(None, help="Its API base URL, e.g. https://api.baseten.co."),
+    unset: bool = typer.Option(False, "--unset", help="Forget the URL (BASETEN_BASE_URL applies)."),
+    json_output: bool = JsonOption,
+) -> None:
+    """Set (or --unset) a remote's API base URL."""
+    with error_handler():
+        import os
+
+        from sshsetup.commands import remote as command
+
+        raise SystemExit(command.set_url(_paths(None), name, url, unset, os.environ, json_output))
+
+
+# --- certificates (cert fetch / refresh / status / prune) ----------------------------------
+
+cert_app = typer.Typer(
+    help="The per-host certificate cache: fetch, refresh, inspect, prune. "
+    "Exit codes: 0 ok, 3 bad host or key, 6 not logged in, 7 API error, 8 network, 9 locked.",
+    no_args_is_help=True,
+)
+app.add_typer(cert_app, name="cert")
+
+
+@cert_app.command("fetch")
+def cert_fetch(
+    host: str = typer.Argument(..., help="e.g. training-job-<job_id>-<node>.ssh.baseten.co"),
+    json_output: bool = JsonOption,
+) -> None:
+    """Sign a new certificate for HOST now (and cache its session), even if one is valid."""
+    with error_handler():
+        from sshsetup.commands import cert as command
+
+        raise SystemExit(command.run_fetch(_paths(None), host, json_output))
+
+
+@cert_app.command("refresh")
+def cert_refresh(
+    hosts: list[str] | None = typer.Argument(None, help="Hosts (default: every cached one)."),
+    force: bool = typer.Option(False, "--force", help="Re-sign even certificates still valid."),
+    json_output: bool = JsonOption,
+) -> None:
+    """Re-sign the certificates that are expiring, expired, or for another key."""
+    with error_handler():
+        from sshsetup.commands import cert as command
+
+        raise SystemExit(command.run_refresh(_paths(None), hosts or [], force, json_output))
+
+
+@cert_app.command("status")
+def cert_status(json_output: bool = JsonOption) -> None:
+    """List cached certificates: key id, principals, validity, time left, extensions."""
+    with error_handler():
+        from sshsetup.commands import cert as command
+
+        raise SystemExit(command.run_status(_paths(None), json_output))
+
+
+@cert_app.command("prune")
+def cert_prune(json_output: bool = JsonOption) -> None:
+    """Delete expired (or unreadable) certificates and their sessions."""
+    with error_handler():
+        from sshsetup.commands import cert as command
+
+        raise SystemExit(command.run_prune(_paths(None), json_output))
+
+
+# --- sandbox -------------------------------------------------------------------------------
+
+
+@app.command()
+def sandbox(
+    home: Path | None = typer.Option(
+        None, "--home", help="The HOME to prepare for trying it (default: a temporary one)."
+    ),
+    json_output: bool = typer.Option(
+        False, "--json", help="Print one JSON object (URLs, ports, env) as the first stdout line."
+    ),
+    cert_validity: int = typer.Option(
+        3600, "--cert-validity", min=1, help="Seconds each signed certificate is valid."
+    ),
+    api_latency: int = typer.Option(
+        0, "--api-latency", min=0, help="Milliseconds the API waits before each answer."
+    ),
+) -> None:
+    """Run a throwaway Baseten on loopback (API, TLS proxy, real sshd) to try the flow.
+
+    Runs until Ctrl-C, SIGTERM, or its standard input closes.
+    """
+    with error_handler():
+        from sshsetup.commands import sandbox as command
+
+        raise SystemExit(
+            command.run(
+                command.SandboxRequest(
+                    home=home,
+                    json_output=json_output,
+                    cert_validity_seconds=cert_validity,
+                    api_latency_ms=api_latency,
+                )
+            )
+        )
 
 
 def main() -> None:

@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from sshsetup.atomic_write import resolve_target, write_atomic
+from sshsetup.atomic_write import ensure_private_dir, resolve_target, write_atomic
 from sshsetup.config_text import UTF8_BOM, decode
 from sshsetup.errors import UserError
 from sshsetup.paths import Paths
@@ -84,7 +84,7 @@ def backup_config(paths: Paths, config: ConfigFile) -> Path | None:
     """Keep the previous content in the state dir, readable only by the user."""
     if config.data is None:
         return None
-    paths.backup_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    ensure_private_dir(paths.backup_dir)
     stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + f"-{time.time_ns() % 1_000_000_000:09d}"
     backup = paths.backup_dir / f"{config.path.name}.{stamp}.bak"
     write_atomic(backup, config.data, new_file_mode=0o600)
@@ -102,7 +102,7 @@ def replace_config(paths: Paths, config: ConfigFile, new_data: bytes) -> tuple[P
     """Back up, then write atomically. Returns (file written, backup)."""
     backup = backup_config(paths, config)
     if config.data is None:
-        config.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        ensure_private_dir(config.path.parent)
     written = write_atomic(config.path, new_data, new_file_mode=0o600)
     return written, backup
 

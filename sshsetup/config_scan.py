@@ -11,24 +11,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from sshsetup.block import FIRST_WINS_KEYWORDS, is_end_marker, is_start_marker
 from sshsetup.config_text import ConfigLine, pattern_list
 
 BASETEN_HOST_GLOBS = ("training-job-*.ssh.baseten.co", "model-*.ssh.baseten.co")
 ANY_BASETEN_SSH_GLOB = "*.ssh.baseten.co"
 
-# Keywords whose first value wins and which the managed block sets (or which override it).
-SHADOWING_KEYWORDS = frozenset(
-    {
-        "user",
-        "identitiesonly",
-        "proxycommand",
-        "proxyjump",
-        "forwardagent",
-        "addkeystoagent",
-        "usekeychain",
-        "hostname",
-    }
-)
+SHADOWING_KEYWORDS = FIRST_WINS_KEYWORDS
 SECTION_KEYWORDS = frozenset({"host", "match"})
 
 TRUSS_START_MARKER = "# --- baseten-ssh ---"
@@ -152,8 +141,6 @@ def _above_leading_comments(lines: Sequence[ConfigLine], index: int) -> int:
 
 
 def _is_marker(content: str) -> bool:
-    from sshsetup.block import is_end_marker, is_start_marker
-
     return is_start_marker(content) or is_end_marker(content)
 
 

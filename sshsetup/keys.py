@@ -14,6 +14,7 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from sshsetup.atomic_write import ensure_private_dir
 from sshsetup.errors import UserError
 
 SUPPORTED_KEY_TYPES = ("ssh-ed25519", "ssh-rsa")
@@ -124,7 +125,7 @@ def generate_key_pair(private: Path, dry_run: bool = False) -> KeyPair:
     pair = KeyPair(private, public, "ssh-ed25519", fingerprint_of_blob(blob), created=True)
     if dry_run:
         return pair
-    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    ensure_private_dir(directory)
     private_bytes = key.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.OpenSSH,

@@ -15,7 +15,7 @@ import os
 import stat
 from pathlib import Path
 
-from sshsetup.atomic_write import write_atomic
+from sshsetup.atomic_write import ensure_private_dir, write_atomic
 from sshsetup.errors import UserError
 from sshsetup.paths import Paths
 
@@ -89,7 +89,7 @@ def _keys_for_update(path: Path) -> dict[str, str]:
 
 def _restrict(path: Path) -> None:
     """Directory 0700 and file 0600, tightening what exists (never loosening)."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    ensure_private_dir(path.parent)
     if os.name == "nt":
         return
     for target, wanted in ((path.parent, 0o700), (path, 0o600)):

@@ -44,7 +44,7 @@ def block_spec(
 def config_with_block(stripped: StrippedConfig, spec: BlockSpec) -> InstalledConfig:
     return install_block(
         stripped,
-        lambda ignore_unknown, note: render_block(spec, ignore_unknown, note),
+        lambda ignore_unknown, notes: render_block(spec, ignore_unknown, notes),
         spec.options.use_keychain,
     )
 

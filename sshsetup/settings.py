@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sshsetup.atomic_write import write_atomic
+from sshsetup.atomic_write import ensure_private_dir, write_atomic
 from sshsetup.errors import UserError
 
 DEFAULT_REMOTE = "baseten"
@@ -83,6 +83,6 @@ def load_settings(path: Path) -> Settings:
 
 
 def save_settings(path: Path, settings: Settings) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    ensure_private_dir(path.parent)
     data = json.dumps(settings.to_json(), indent=2, sort_keys=True) + "\n"
     write_atomic(path, data.encode(), new_file_mode=0o600)

@@ -23,8 +23,8 @@ from sshsetup.errors import UserError
 
 USE_KEYCHAIN = "UseKeychain"
 
-# (IgnoreUnknown value for the block's sections, note of an extended user line) -> block lines
-BlockRenderer = Callable[[str | None, str | None], list[str]]
+# (IgnoreUnknown value the block provides, notes of extended user lines) -> block lines
+BlockRenderer = Callable[[str | None, list[str]], list[str]]
 
 
 @dataclass(frozen=True)
@@ -122,10 +122,10 @@ def install_block(
         anchor = first_anchor(lines)
         position = len(lines) if anchor is None else anchor
     ignore_unknown: str | None = None
-    note: str | None = None
+    notes: list[str] = []
     if use_keychain:
-        lines, ignore_unknown, note = _cover_use_keychain(lines, position)
-    block = render(ignore_unknown, note)
+        lines, ignore_unknown, notes = _cover_use_keychain(lines, position)
+    block = render(ignore_unknown, notes)
     eol = dominant_eol(lines)
     before = lines[:position]
     after = lines[position:]
@@ -148,33 +148,40 @@ def _covers(patterns: str, keyword: str) -> bool:
 
 def _cover_use_keychain(
     lines: list[ConfigLine], position: int
-) -> tuple[list[ConfigLine], str | None, str | None]:
-    """Make ``UseKeychain`` an ignored keyword where the block uses it (field guide A20).
+) -> tuple[list[ConfigLine], str | None, list[str]]:
+    """Make ``UseKeychain`` an ignored keyword wherever ssh reads the block (field guide A20).
 
-    Only the first IgnoreUnknown ssh reads counts. If the user has a global one above the
-    block, extend it (recorded in the block so remove can restore it); otherwise the block
-    carries its own, merged with the next one the user has, which it would otherwise hide.
+    Only the first IgnoreUnknown ssh reads counts, and an unknown keyword is fatal even in a
+    section that does not apply. So every IgnoreUnknown above the block is extended (each
+    recorded in the block, so remove can restore it); unless one of them is global, the block
+    provides its own for every host, merged with the user's next one, which it would hide.
     """
+    new_lines = list(lines)
+    notes: list[str] = []
+    global_above = False
+    in_global = True
     for index in range(position):
         line = lines[index]
         if line.keyword in ("host", "match"):
-            break
-        if line.keyword == "ignoreunknown":
-            value = line.args[0] if line.args else ""
-            if _covers(value, USE_KEYCHAIN):
-                return lines, None, None
-            extended = _extend_value(line, "," + USE_KEYCHAIN)
-            note = IGNORE_UNKNOWN_NOTE + json.dumps([line.content, extended])
-            new_lines = list(lines)
-            new_lines[index] = ConfigLine(line.number, extended, line.eol)
-            return new_lines, None, note
+            in_global = False
+        if line.keyword != "ignoreunknown":
+            continue
+        global_above = global_above or in_global
+        value = line.args[0] if line.args else ""
+        if _covers(value, USE_KEYCHAIN):
+            continue
+        extended = _extend_value(line, "," + USE_KEYCHAIN)
+        notes.append(IGNORE_UNKNOWN_NOTE + json.dumps([line.content, extended]))
+        new_lines[index] = ConfigLine(line.number, extended, line.eol)
+    if global_above:
+        return new_lines, None, notes
     later = next(
         (line.args[0] for line in lines[position:] if line.keyword == "ignoreunknown" and line.args),
         None,
     )
     if later is None:
-        return lines, USE_KEYCHAIN, None
-    return lines, later if _covers(later, USE_KEYCHAIN) else f"{USE_KEYCHAIN},{later}", None
+        return new_lines, USE_KEYCHAIN, notes
+    return new_lines, later if _covers(later, USE_KEYCHAIN) else f"{USE_KEYCHAIN},{later}", notes
 
 
 def _extend_value(line: ConfigLine, addition: str) -> str:
@@ -197,12 +204,10 @@ def _revert_ignore_unknown(text: str, note_line: str) -> tuple[str, str | None]:
         return text, "the block's IgnoreUnknown record is damaged; the line was left as it is"
     lines = split_lines(text)
     for index, line in enumerate(lines):
-        if line.keyword == "ignoreunknown":
-            if line.content != extended:
-                return text, (
-                    f"line {line.number}: IgnoreUnknown was edited since sshsetup extended it; "
-                    "left as it is"
-                )
+        if line.keyword == "ignoreunknown" and line.content == extended:
             lines[index] = ConfigLine(line.number, original, line.eol)
             return join_lines(lines), None
-    return text, "the IgnoreUnknown line sshsetup extended is gone; nothing to restore"
+    return text, (
+        f"the IgnoreUnknown line sshsetup extended ({extended.strip()!r}) was edited or removed "
+        "since; left as it is"
+    )

@@ -13,7 +13,7 @@ import sys
 
 import pytest
 
-pytest_plugins: list[str] = ["plugin_agent"]
+pytest_plugins: list[str] = ["plugin_agent", "plugin_setup", "plugin_keyring", "plugin_sandbox", "plugin_connect"]
 
 PLATFORM_MARKERS = {
     "linux_only": (sys.platform.startswith("linux"), "needs Linux"),

@@ -311,12 +311,12 @@ def test_keys_forgotten_at_reboot_without_add_keys_to_agent(tmp_path: Path) -> N
     assert "UseKeychain yes" in (result.fix or "") and "--apple-load-keychain" in (result.fix or "")
 
 
-def test_missing_ssh_auth_sock_on_macos_points_at_launchds_socket(tmp_path: Path) -> None:
-    listeners = tmp_path / "launchd" / "com.apple.launchd.AbC123" / "Listeners"
+def test_missing_ssh_auth_sock_on_macos_points_at_launchds_socket(socket_dir: Path) -> None:
+    listeners = socket_dir / "launchd" / "com.apple.launchd.AbC123" / "Listeners"
     listeners.parent.mkdir(parents=True)
     with socket.socket(socket.AF_UNIX) as server:
         server.bind(str(listeners))
-        platform = macos(True, tmp_path)
+        platform = macos(True, socket_dir)
         candidates = platform.candidate_agent_sockets()
         assert candidates == [str(listeners)]
         assert platform.no_agent_fix(candidates).startswith(f"export SSH_AUTH_SOCK={listeners}")

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from sshsetup.atomic_write import ensure_private_dir
 from sshsetup.config_file import ConfigFile, read_config, replace_config, unified_diff
 from sshsetup.config_scan import (
     find_truss_block,
@@ -21,7 +22,13 @@ from sshsetup.keys import KeyPair, find_truss_key, generate_key_pair, load_key_p
 from sshsetup.openssh import EXAMPLE_HOSTS, OpenSSH, find_openssh
 from sshsetup.output import emit_result, say
 from sshsetup.paths import Paths
-from sshsetup.plan import aliases_after, block_spec, config_with_block, shadowing_lines
+from sshsetup.plan import (
+    aliases_after,
+    block_spec,
+    config_with_block,
+    key_file_for,
+    shadowing_lines,
+)
 from sshsetup.prompts import Prompter
 from sshsetup.settings import BlockOptions, Settings, load_settings, save_settings
 from sshsetup.splice import StrippedConfig, locate_block, strip_block
@@ -114,7 +121,8 @@ def _setup(paths: Paths, request: SetupRequest, prompter: Prompter, ssh: OpenSSH
         return int(ExitCode.OK)
 
     if key.created:
-        generate_key_pair(key.private)
+        key = generate_key_pair(key.private)  # the dry-run pair above was never written
+        result["key"]["fingerprint"] = key.fingerprint
     if changed:
         written, backup = replace_config(paths, config, new_data)
         result["backup"] = str(backup) if backup else None
@@ -234,7 +242,7 @@ def _report_findings(text: str, source: str, outcome: Outcome) -> None:
 
 def _validate(ssh: OpenSSH, paths: Paths, config: ConfigFile, candidate: bytes) -> None:
     """Install nothing that ssh rejects; if ssh already rejected the file, say so."""
-    paths.state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    ensure_private_dir(paths.state_dir)
     with tempfile.TemporaryDirectory(dir=paths.state_dir, prefix="validate-") as directory:
         candidate_path = Path(directory) / "candidate-config"
         candidate_path.write_bytes(candidate)
@@ -266,4 +274,4 @@ def _save_settings_and_connect(paths: Paths, old: Settings, new: Settings) -> No
 
     if new != old or not paths.settings_file.exists():
         save_settings(paths.settings_file, new)
-    write_connect_settings(paths, new.refresh_margin_seconds)
+    write_connect_settings(paths, new.refresh_margin_seconds, key_file_for(paths, new))

@@ -12,7 +12,13 @@ from sshsetup.exit_codes import ExitCode
 from sshsetup.keys import load_key_pair
 from sshsetup.output import emit_result
 from sshsetup.paths import Paths
-from sshsetup.plan import aliases_after, block_spec, config_with_block, key_file_for, shadowing_lines
+from sshsetup.plan import (
+    aliases_after,
+    block_spec,
+    config_with_block,
+    key_file_for,
+    shadowing_lines,
+)
 from sshsetup.settings import load_settings
 from sshsetup.splice import locate_block, strip_block
 

@@ -1,0 +1,74 @@
+"""The block's ``Match ... exec`` hook: ``hook.py <key_dir> <host>`` (host = ssh's ``%h``).
+
+Makes sure a usable certificate and session for the host are cached before ssh loads
+its CertificateFile (field guide A23). ALWAYS exits 0 (a failing exec would make ssh
+skip the block and fail later with a misleading "Could not resolve hostname"), never
+writes to stdout, and on failure writes one line to stderr, leaving the ProxyCommand to
+fail with the real reason. ``SSHSETUP_NO_FETCH=1`` (sshsetup evaluating the config with
+``ssh -G``) means: do nothing.
+
+Fast path, a cached certificate valid beyond the margin: a few file reads, built-in
+modules only, no network. Everything for fetching is imported only when needed.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+if __name__ == "__main__":  # run by ssh as a script (python -I -S): make sshsetup importable
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+
+import time  # noqa: E402
+
+from sshsetup.connect.report import report  # noqa: E402
+from sshsetup.connect.session import host_problem  # noqa: E402
+from sshsetup.connect.settings import ConnectSettingsError, load_connect_settings  # noqa: E402
+from sshsetup.hostnames import HostNameError, parse_host  # noqa: E402
+
+TYPE_CHECKING = False  # typing costs ~8 ms of imports; mypy still reads the block
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+NO_FETCH_ENV = "SSHSETUP_NO_FETCH"
+
+
+def main(argv: list[str], env: Mapping[str, str]) -> int:
+    try:
+        ensure_certificate(argv, env)
+    except KeyboardInterrupt:
+        pass
+    except Exception as exc:  # a bug: still never keep ssh from applying the block
+        report(
+            f"internal error in the Match hook ({type(exc).__name__}: {exc})",
+            hint="`sshsetup cert fetch <host>` shows more; please report this",
+        )
+    return 0
+
+
+def ensure_certificate(argv: list[str], env: Mapping[str, str]) -> None:
+    if env.get(NO_FETCH_ENV) == "1":
+        return
+    if len(argv) != 2:
+        report("usage: hook.py <key_dir> <host>", hint="run `sshsetup setup` to rewrite the block")
+        return
+    key_dir, host_text = argv
+    try:
+        host = parse_host(host_text)
+        settings = load_connect_settings(key_dir)
+    except (HostNameError, ConnectSettingsError) as exc:
+        report(exc.message, exc.hint)
+        return
+    if host_problem(settings, host.cache_key, time.time()) is None:
+        return
+    from sshsetup.certificates import ensure_host
+    from sshsetup.errors import UserError
+
+    try:
+        ensure_host(settings, host, env)
+    except UserError as exc:
+        report(f"cannot get a certificate for {host.name}: {exc.message}", exc.hint)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:], os.environ))

@@ -1,0 +1,120 @@
+"""The block's ProxyCommand: ``proxy.py <key_dir> <host>`` (host = ssh's ``%h``).
+
+Takes the host's cached session (fetching one first if it is missing or expiring),
+opens the TLS tunnel through Baseten's SSH proxy, presents the JWT, and relays ssh's
+stdin/stdout until either side ends. Failures: one line on stderr, exit 1, no traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+if __name__ == "__main__":  # run by ssh as a script (python -I -S): make sshsetup importable
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+
+import contextlib  # noqa: E402
+import time  # noqa: E402
+
+from sshsetup.connect.relay import relay  # noqa: E402
+from sshsetup.connect.report import report  # noqa: E402
+from sshsetup.connect.session import Session, read_session  # noqa: E402
+from sshsetup.connect.settings import (  # noqa: E402
+    ConnectSettings,
+    ConnectSettingsError,
+    load_connect_settings,
+)
+from sshsetup.connect.tunnel import ProxyError, TlsChannel, open_tunnel, tls_context  # noqa: E402
+from sshsetup.hostnames import HostName, HostNameError, parse_host  # noqa: E402
+
+TYPE_CHECKING = False  # typing costs ~8 ms of imports; mypy still reads the block
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+FAILED = 1
+
+
+def main(argv: list[str], env: Mapping[str, str]) -> int:
+    try:
+        return connect(argv, env)
+    except KeyboardInterrupt:
+        return FAILED
+    except Exception as exc:  # a bug: one line, no traceback in the middle of ssh's output
+        report(
+            f"internal error in the ProxyCommand ({type(exc).__name__}: {exc})",
+            hint="please report this",
+        )
+        return FAILED
+
+
+def connect(argv: list[str], env: Mapping[str, str]) -> int:
+    if len(argv) != 2:
+        report("usage: proxy.py <key_dir> <host>", hint="run `sshsetup setup` to rewrite the block")
+        return FAILED
+    key_dir, host_text = argv
+    try:
+        host = parse_host(host_text)
+        settings = load_connect_settings(key_dir)
+    except (HostNameError, ConnectSettingsError) as exc:
+        report(exc.message, exc.hint)
+        return FAILED
+    session = cached_session(settings, host) or fetched_session(settings, host, env)
+    if session is None:
+        return FAILED
+    try:
+        channel = open_tunnel(session.proxy_address, session.jwt, tls_context(env))
+    except ProxyError as exc:
+        if exc.refused:  # a stale or revoked JWT: let the next connection fetch a new one
+            _forget_session(settings, host)
+        report(exc.message, exc.hint)
+        return FAILED
+    return relay_session(channel)
+
+
+def cached_session(settings: ConnectSettings, host: HostName) -> Session | None:
+    try:
+        session = read_session(settings.session_file(host.cache_key))
+    except (OSError, ValueError):
+        return None
+    if session is None or session.problem(time.time(), settings.refresh_margin_seconds):
+        return None
+    return session
+
+
+def fetched_session(
+    settings: ConnectSettings, host: HostName, env: Mapping[str, str]
+) -> Session | None:
+    from sshsetup.certificates import ensure_session
+    from sshsetup.errors import UserError
+
+    try:
+        return ensure_session(settings, host, env)
+    except UserError as exc:
+        report(f"cannot get a session for {host.name}: {exc.message}", exc.hint)
+        return None
+
+
+def relay_session(channel: TlsChannel) -> int:
+    in_fd, out_fd = sys.stdin.fileno(), sys.stdout.fileno()
+    if sys.platform == "win32":  # pragma: no cover - raw bytes, no newline translation
+        import msvcrt
+
+        msvcrt.setmode(in_fd, os.O_BINARY)
+        msvcrt.setmode(out_fd, os.O_BINARY)
+    try:
+        relay(channel, in_fd, out_fd)
+    except ProxyError as exc:
+        report(exc.message, exc.hint)
+        return FAILED
+    finally:
+        channel.sock.close()
+    return 0
+
+
+def _forget_session(settings: ConnectSettings, host: HostName) -> None:
+    with contextlib.suppress(OSError):
+        os.unlink(settings.session_file(host.cache_key))
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:], os.environ))

@@ -1,0 +1,317 @@
+"""The sandbox's signing API: Baseten's SSH endpoints on loopback (field guide F6-F7).
+
+    POST /v1/training_jobs/search                              {"job_id"}
+    POST /v1/training_projects/{P}/jobs/{J}/ssh/sign           {"public_key", "replica_id"}
+    POST /v1/models/{M}/deployments/{D}/ssh/sign               {"public_key"[, "replica_id"]}
+    POST /v1/models/{M}[/environments/{E}]/ssh/sign            (the same, later truss versions)
+
+Every request needs `Authorization: Api-Key <key>`; every error is JSON with an `error` field.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import re
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from sshsetup.sandbox import jwt
+from sshsetup.sandbox.ca import CertificateAuthority, InvalidPublicKey, parse_public_key
+from sshsetup.sandbox.controls import SHUTDOWN_POLL_SECONDS, SandboxControls
+
+MAX_BODY_BYTES = 64 * 1024
+TRAINING_PRINCIPAL = "baseten"
+MODEL_PRINCIPAL = "app"
+_SEGMENT = r"([^/]+)"
+ROUTES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("search", re.compile(r"/v1/training_jobs/search")),
+    ("sign_training", re.compile(rf"/v1/training_projects/{_SEGMENT}/jobs/{_SEGMENT}/ssh/sign")),
+    # Deployment form as in truss 0.18.36; the bare and environment forms as in later truss.
+    (
+        "sign_model",
+        re.compile(rf"/v1/models/{_SEGMENT}(?:/(deployments|environments)/{_SEGMENT})?/ssh/sign"),
+    ),
+)
+
+
+class ApiError(Exception):
+    def __init__(self, status: HTTPStatus, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def project_of_job(job_id: str) -> str:
+    """Every job belongs to one project; the sandbox derives it so it is stable."""
+    return "proj" + hashlib.sha256(job_id.encode()).hexdigest()[:8]
+
+
+@dataclass(frozen=True)
+class SigningPolicy:
+    """What the API needs to sign: the secrets, and where it sends clients."""
+
+    api_key: str
+    jwt_secret: bytes
+    proxy_address: str
+    extra_principals: Sequence[str]  # the local user, when sshd cannot log in baseten/app
+
+
+@dataclass(frozen=True)
+class Workload:
+    """The target of one sign request, as the certificate and the JWT name it."""
+
+    kind: str  # "training" or "model"
+    key_id: str
+    claims: dict[str, str]
+
+
+class SigningApi:
+    """A ThreadingHTTPServer on 127.0.0.1 that can be taken down and brought back up."""
+
+    def __init__(
+        self,
+        ca: CertificateAuthority,
+        controls: SandboxControls,
+        policy: SigningPolicy,
+        stopping: threading.Event,
+    ) -> None:
+        self.ca = ca
+        self.controls = controls
+        self.policy = policy
+        self.stopping = stopping
+        self.port = 0
+        self._server: _ApiServer | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def is_up(self) -> bool:
+        return self._server is not None
+
+    def up(self) -> None:
+        """Listen (again, on the same port once it has one)."""
+        if self._server is not None:
+            return
+        server = _ApiServer(("127.0.0.1", self.port), _Handler)
+        server.api = self
+        self.port = server.server_address[1]
+        self._server = server
+        self._thread = threading.Thread(
+            target=server.serve_forever,
+            kwargs={"poll_interval": SHUTDOWN_POLL_SECONDS},
+            daemon=True,
+        )
+        self._thread.start()
+
+    def down(self) -> None:
+        """Stop listening: clients get `connection refused` until `up()`."""
+        server, thread = self._server, self._thread
+        self._server = self._thread = None
+        if server is None:
+            return
+        server.shutdown()
+        server.server_close()
+        if thread is not None:
+            thread.join()
+
+    def sign(self, workload: Workload, public_key_text: str) -> dict[str, str]:
+        try:
+            public_key = parse_public_key(public_key_text)
+        except InvalidPublicKey as exc:
+            raise ApiError(HTTPStatus.BAD_REQUEST, f"invalid public_key: {exc}") from None
+        principal = TRAINING_PRINCIPAL if workload.kind == "training" else MODEL_PRINCIPAL
+        principals = [principal, *(p for p in self.policy.extra_principals if p != principal)]
+        now = int(time.time())
+        validity = self.controls.cert_validity_seconds
+        certificate = self.ca.sign_user_certificate(
+            public_key,
+            key_id=workload.key_id,
+            principals=principals,
+            validity_seconds=validity,
+            agent_forwarding=self.controls.agent_forwarding,
+            now=now,
+        )
+        claims: dict[str, Any] = {
+            "iss": "sshsetup-sandbox",
+            "sub": workload.key_id,
+            "workload": workload.kind,
+            **workload.claims,
+            "iat": now,
+            "exp": now + validity,
+        }
+        return {
+            "ssh_certificate": certificate,
+            "jwt": jwt.encode(claims, self.policy.jwt_secret),
+            "proxy_address": self.policy.proxy_address,
+        }
+
+
+class _ApiServer(ThreadingHTTPServer):
+    daemon_threads = True
+    api: SigningApi
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hangs up mid-request is not worth a traceback on the console."""
+
+
+def _optional_string(body: dict[str, Any], name: str) -> str | None:
+    value = body.get(name)
+    if value is not None and (not isinstance(value, str) or not value.strip()):
+        raise ApiError(HTTPStatus.BAD_REQUEST, f"`{name}` must be a non-empty string")
+    return value
+
+
+def _required_string(body: dict[str, Any], name: str) -> str:
+    value = _optional_string(body, name)
+    if value is None:
+        raise ApiError(HTTPStatus.BAD_REQUEST, f"missing `{name}`")
+    return value
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _ApiServer
+    server_version = "sshsetup-sandbox"
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (stdlib signature)
+        """Quiet: the sandbox counts requests in its controls instead of logging them."""
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """The stdlib's own errors (bad request line, unsupported method) as JSON too."""
+        self._reply(code, {"error": message or HTTPStatus(code).phrase})
+
+    def do_GET(self) -> None:  # noqa: N802 (stdlib naming)
+        self._handle(posted=False)
+
+    def do_POST(self) -> None:  # noqa: N802
+        self._handle(posted=True)
+
+    def do_PUT(self) -> None:  # noqa: N802
+        self._handle(posted=False)
+
+    def do_DELETE(self) -> None:  # noqa: N802
+        self._handle(posted=False)
+
+    def _reply(self, status: int, body: dict[str, Any]) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.write(data)
+        self.close_connection = True
+
+    def _handle(self, posted: bool) -> None:
+        api = self.server.api
+        path = urlsplit(self.path).path
+        route = next(((name, m) for name, p in ROUTES if (m := p.fullmatch(path))), None)
+        api.controls.count(route[0] if route else "unknown")
+        api.controls.record_client_version(self.headers.get("X-Client-Version"))
+        try:
+            # Read the body before any answer: closing with unread input makes the kernel
+            # send a reset, and the client could lose the error response.
+            raw_body = self._read_body()
+            latency = api.controls.api_latency_seconds
+            if latency > 0 and api.stopping.wait(latency):
+                return
+            forced = api.controls.take_forced_status()
+            if forced is not None:
+                phrase = HTTPStatus(forced).phrase
+                raise ApiError(HTTPStatus(forced), f"forced by the sandbox: {phrase}")
+            self._authenticate(api.policy.api_key)
+            if route is None:
+                raise ApiError(HTTPStatus.NOT_FOUND, f"no such endpoint: {path}")
+            if not posted:
+                raise ApiError(HTTPStatus.METHOD_NOT_ALLOWED, f"use POST for {path}")
+            name, match = route
+            segments = [unquote(segment) for segment in match.groups() if segment is not None]
+            self._reply(HTTPStatus.OK, _ENDPOINTS[name](api, segments, _json_object(raw_body)))
+        except ApiError as exc:
+            self._reply(exc.status, {"error": exc.message})
+
+    def _authenticate(self, api_key: str) -> None:
+        header = self.headers.get("Authorization")
+        if header is None:
+            raise ApiError(HTTPStatus.UNAUTHORIZED, "missing Authorization header (Api-Key <key>)")
+        scheme, _, presented = header.partition(" ")
+        if scheme.lower() != "api-key" or not hmac.compare_digest(
+            presented.strip().encode(), api_key.encode()
+        ):
+            raise ApiError(HTTPStatus.UNAUTHORIZED, "invalid API key")
+
+    def _read_body(self) -> bytes:
+        declared = self.headers.get("Content-Length")
+        if declared is None:
+            return b""
+        try:
+            length = int(declared)
+        except ValueError:
+            raise ApiError(HTTPStatus.BAD_REQUEST, "Content-Length is not a number") from None
+        if length < 0 or length > MAX_BODY_BYTES:
+            raise ApiError(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, f"body over {MAX_BODY_BYTES} bytes")
+        return self.rfile.read(length)
+
+
+def _json_object(raw_body: bytes) -> dict[str, Any]:
+    try:
+        body = json.loads(raw_body)
+    except (ValueError, UnicodeDecodeError):
+        raise ApiError(HTTPStatus.BAD_REQUEST, "the body is not valid JSON") from None
+    if not isinstance(body, dict):
+        raise ApiError(HTTPStatus.BAD_REQUEST, "the body must be a JSON object")
+    return body
+
+
+def _search(api: SigningApi, segments: list[str], body: dict[str, Any]) -> dict[str, Any]:
+    job_id = _required_string(body, "job_id")
+    return {"training_jobs": [{"id": job_id, "training_project": {"id": project_of_job(job_id)}}]}
+
+
+def _sign_training(api: SigningApi, segments: list[str], body: dict[str, Any]) -> dict[str, Any]:
+    project_id, job_id = segments
+    if project_id != project_of_job(job_id):
+        raise ApiError(
+            HTTPStatus.NOT_FOUND, f"training job {job_id} not found in project {project_id}"
+        )
+    public_key = _required_string(body, "public_key")
+    replica_id = _required_string(body, "replica_id")
+    workload = Workload(
+        kind="training",
+        key_id=f"training-job-{job_id}-{replica_id}",
+        claims={"project_id": project_id, "job_id": job_id, "replica_id": replica_id},
+    )
+    return api.sign(workload, public_key)
+
+
+def _sign_model(api: SigningApi, segments: list[str], body: dict[str, Any]) -> dict[str, Any]:
+    model_id, *scope = segments  # [] or ["deployments", D] or ["environments", E]
+    public_key = _required_string(body, "public_key")
+    replica_id = _optional_string(body, "replica_id")
+    claims = {"model_id": model_id}
+    key_id = f"model-{model_id}"
+    if scope:
+        kind, scope_id = scope
+        claims["deployment_id" if kind == "deployments" else "environment"] = scope_id
+        key_id += f"-{scope_id}"
+    if replica_id is not None:
+        claims["replica_id"] = replica_id
+        key_id += f"-{replica_id}"
+    return api.sign(Workload(kind="model", key_id=key_id, claims=claims), public_key)
+
+
+_ENDPOINTS: dict[str, Callable[[SigningApi, list[str], dict[str, Any]], dict[str, Any]]] = {
+    "search": _search,
+    "sign_training": _sign_training,
+    "sign_model": _sign_model,
+}

@@ -1,0 +1,141 @@
+"""Knobs and counters shared by the sandbox's API and proxy; every access is thread-safe."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter, deque
+
+FORCEABLE_STATUSES = (400, 401, 403, 404, 429, 500, 502, 503)
+DEFAULT_CERT_VALIDITY_SECONDS = 3600
+SHUTDOWN_POLL_SECONDS = 0.02  # how long stopping the API or the proxy waits for its thread
+
+
+class SandboxControls:
+    """Read by request/session threads, set by tests and benchmarks at any time."""
+
+    def __init__(
+        self,
+        *,
+        cert_validity_seconds: int = DEFAULT_CERT_VALIDITY_SECONDS,
+        api_latency_seconds: float = 0.0,
+    ) -> None:
+        self._lock = threading.Lock()
+        self._counts: Counter[str] = Counter()
+        self._forced: deque[int] = deque()
+        self._client_versions: list[str | None] = []
+        self._api_latency_seconds = api_latency_seconds
+        self._cert_validity_seconds = cert_validity_seconds
+        self._agent_forwarding = True
+        self._refuse_jwt = False
+        self._close_sessions_after_bytes: int | None = None
+
+    # --- counters ---------------------------------------------------------------------------
+
+    def count(self, name: str) -> None:
+        with self._lock:
+            self._counts[name] += 1
+
+    def calls(self, name: str) -> int:
+        """How often ``name`` happened: an API endpoint (`search`, `sign_training`,
+        `sign_model`, `unknown`) or a proxy event (`proxy_session`, `proxy_refused`,
+        `proxy_tls_failed`)."""
+        with self._lock:
+            return self._counts[name]
+
+    def counts(self) -> dict[str, int]:
+        with self._lock:
+            return dict(self._counts)
+
+    def api_calls(self) -> int:
+        """Every request the signing API received, whatever its answer."""
+        with self._lock:
+            return sum(n for name, n in self._counts.items() if not name.startswith("proxy_"))
+
+    def record_client_version(self, version: str | None) -> None:
+        with self._lock:
+            self._client_versions.append(version)
+
+    @property
+    def client_versions(self) -> list[str | None]:
+        """The X-Client-Version header of each API request (None when absent), in order."""
+        with self._lock:
+            return list(self._client_versions)
+
+    def reset_counters(self) -> None:
+        with self._lock:
+            self._counts.clear()
+            self._client_versions.clear()
+
+    # --- faults -----------------------------------------------------------------------------
+
+    def fail_next(self, count: int, status: int) -> None:
+        """Answer the next ``count`` API requests with ``status`` (and a JSON error)."""
+        if status not in FORCEABLE_STATUSES:
+            raise ValueError(f"status {status} is not one of {FORCEABLE_STATUSES}")
+        with self._lock:
+            self._forced.extend([status] * count)
+
+    def take_forced_status(self) -> int | None:
+        with self._lock:
+            return self._forced.popleft() if self._forced else None
+
+    @property
+    def api_latency_seconds(self) -> float:
+        with self._lock:
+            return self._api_latency_seconds
+
+    @api_latency_seconds.setter
+    def api_latency_seconds(self, value: float) -> None:
+        if value < 0:
+            raise ValueError("latency cannot be negative")
+        with self._lock:
+            self._api_latency_seconds = value
+
+    @property
+    def refuse_jwt(self) -> bool:
+        """When set, the proxy answers every handshake with a refusal status byte."""
+        with self._lock:
+            return self._refuse_jwt
+
+    @refuse_jwt.setter
+    def refuse_jwt(self, value: bool) -> None:
+        with self._lock:
+            self._refuse_jwt = value
+
+    @property
+    def close_sessions_after_bytes(self) -> int | None:
+        """When set, the proxy ends each session after relaying this many bytes (both ways)."""
+        with self._lock:
+            return self._close_sessions_after_bytes
+
+    @close_sessions_after_bytes.setter
+    def close_sessions_after_bytes(self, value: int | None) -> None:
+        if value is not None and value < 0:
+            raise ValueError("byte limit cannot be negative")
+        with self._lock:
+            self._close_sessions_after_bytes = value
+
+    # --- what gets signed -------------------------------------------------------------------
+
+    @property
+    def cert_validity_seconds(self) -> int:
+        with self._lock:
+            return self._cert_validity_seconds
+
+    @cert_validity_seconds.setter
+    def cert_validity_seconds(self, value: int) -> None:
+        if value < 1:
+            raise ValueError("certificate validity must be at least one second")
+        with self._lock:
+            self._cert_validity_seconds = value
+
+    @property
+    def agent_forwarding(self) -> bool:
+        """Whether new certificates carry `permit-agent-forwarding`."""
+        with self._lock:
+            return self._agent_forwarding
+
+    @agent_forwarding.setter
+    def agent_forwarding(self, value: bool) -> None:
+        with self._lock:
+            self._agent_forwarding = value

@@ -1,0 +1,186 @@
+"""The sandbox's TLS proxy, speaking Baseten's handshake (field guide F9).
+
+Client -> proxy: 4-byte big-endian length, then that many bytes of JWT.
+Proxy -> client: one status byte (0x00 accepted; anything else refused), then raw bytes
+relayed both ways to the sshd until either side closes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import selectors
+import socket
+import socketserver
+import ssl
+import struct
+import threading
+from typing import Any
+
+from sshsetup.sandbox import jwt
+from sshsetup.sandbox.controls import SHUTDOWN_POLL_SECONDS, SandboxControls
+
+STATUS_OK = 0x00
+STATUS_REFUSED = 0x01  # JWT malformed, wrongly signed, expired, or refused on purpose
+STATUS_UPSTREAM_DOWN = 0x02  # the workload's sshd does not answer
+MAX_TOKEN_BYTES = 16 * 1024
+HANDSHAKE_TIMEOUT_SECONDS = 10.0
+CHUNK = 64 * 1024
+
+
+class TlsProxy:
+    def __init__(
+        self,
+        context: ssl.SSLContext,
+        controls: SandboxControls,
+        jwt_secret: bytes,
+        upstream: tuple[str, int],
+    ) -> None:
+        self.context = context
+        self.controls = controls
+        self.jwt_secret = jwt_secret
+        self.upstream = upstream
+        self._upstreams: set[socket.socket] = set()
+        self._lock = threading.Lock()
+        self._server = _ProxyServer(("127.0.0.1", 0), _Handler)
+        self._server.proxy = self
+        self.port: int = self._server.server_address[1]
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": SHUTDOWN_POLL_SECONDS},
+            daemon=True,
+        )
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def close(self) -> None:
+        """Stop accepting and cut every open session (its relay then sees EOF from sshd)."""
+        self._server.shutdown()
+        self._server.server_close()
+        with self._lock:
+            upstreams = list(self._upstreams)
+        for connection in upstreams:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
+        self._thread.join()
+
+    def serve(self, connection: socket.socket) -> None:
+        # OSError/SSLError: the client or sshd went away, and the session is over with it.
+        with contextlib.suppress(OSError, ssl.SSLError):
+            self._serve(connection)
+
+    def _serve(self, connection: socket.socket) -> None:
+        connection.settimeout(HANDSHAKE_TIMEOUT_SECONDS)
+        try:
+            tls = self.context.wrap_socket(connection, server_side=True)
+        except (OSError, ssl.SSLError):
+            self.controls.count("proxy_tls_failed")
+            return
+        with tls:
+            token = _read_token(tls)
+            if token is None or not self._accepts(token):
+                self.controls.count("proxy_refused")
+                tls.sendall(bytes([STATUS_REFUSED]))
+                return
+            try:
+                upstream = socket.create_connection(
+                    self.upstream, timeout=HANDSHAKE_TIMEOUT_SECONDS
+                )
+            except OSError:
+                self.controls.count("proxy_refused")
+                tls.sendall(bytes([STATUS_UPSTREAM_DOWN]))
+                return
+            with upstream:
+                with self._lock:
+                    self._upstreams.add(upstream)
+                try:
+                    self.controls.count("proxy_session")
+                    tls.sendall(bytes([STATUS_OK]))
+                    # No timeout from here on: idle sessions must survive.
+                    tls.settimeout(None)
+                    upstream.settimeout(None)
+                    _relay(tls, upstream, self.controls.close_sessions_after_bytes)
+                finally:
+                    with self._lock:
+                        self._upstreams.discard(upstream)
+
+    def _accepts(self, token: str) -> bool:
+        if self.controls.refuse_jwt:
+            return False
+        try:
+            jwt.decode(token, self.jwt_secret)
+        except jwt.InvalidToken:
+            return False
+        return True
+
+
+def _read_exactly(tls: ssl.SSLSocket, size: int) -> bytes | None:
+    data = b""
+    while len(data) < size:
+        chunk = tls.recv(size - len(data))
+        if not chunk:
+            return None
+        data += chunk
+    return data
+
+
+def _read_token(tls: ssl.SSLSocket) -> str | None:
+    header = _read_exactly(tls, 4)
+    if header is None:
+        return None
+    (length,) = struct.unpack("!I", header)
+    if not 0 < length <= MAX_TOKEN_BYTES:
+        return None
+    token = _read_exactly(tls, length)
+    try:
+        return token.decode("ascii") if token is not None else None
+    except UnicodeDecodeError:
+        return None
+
+
+def _receive(source: socket.socket) -> bytes:
+    """What is available now; for TLS also the rest of a record already decrypted."""
+    data = source.recv(CHUNK)
+    if isinstance(source, ssl.SSLSocket):
+        while data and source.pending():
+            data += source.recv(source.pending())
+    return data
+
+
+def _relay(tls: ssl.SSLSocket, upstream: socket.socket, limit: int | None) -> None:
+    """One thread, both directions, until either side closes (or ``limit`` bytes passed).
+
+    One thread because an SSL object must not be read and written from two threads at once.
+    """
+    relayed = 0
+    with selectors.DefaultSelector() as selector:
+        selector.register(tls, selectors.EVENT_READ, upstream)
+        selector.register(upstream, selectors.EVENT_READ, tls)
+        while True:
+            for key, _ in selector.select():
+                source: Any = key.fileobj
+                data = _receive(source)
+                if not data:
+                    return
+                if limit is not None:
+                    data = data[: limit - relayed]
+                key.data.sendall(data)
+                relayed += len(data)
+                if limit is not None and relayed >= limit:
+                    return
+
+
+class _ProxyServer(socketserver.ThreadingTCPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    proxy: TlsProxy
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Sessions end however the peers end them; no tracebacks on the console."""
+
+
+class _Handler(socketserver.BaseRequestHandler):
+    server: _ProxyServer
+
+    def handle(self) -> None:
+        self.server.proxy.serve(self.request)

@@ -1,0 +1,129 @@
+"""The lossless line model of an ssh config (sshsetup.config_text) and the scan built on it."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sshsetup.config_scan import first_anchor, globs_intersect, section_can_match
+from sshsetup.config_text import (
+    decode,
+    dominant_eol,
+    encode,
+    join_lines,
+    parse_directive,
+    pattern_list,
+    split_lines,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=400))
+def test_any_bytes_survive_decode_split_join_encode(data: bytes) -> None:
+    assert encode(join_lines(split_lines(decode(data)))) == data
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("a\nb\n", [("a", "\n"), ("b", "\n")]),
+        ("a\r\nb", [("a", "\r\n"), ("b", "")]),
+        ("\n\n", [("", "\n"), ("", "\n")]),
+        ("x\ry\n", [("x\ry", "\n")]),  # a lone CR is content, as for ssh
+        ("", []),
+    ],
+)
+def test_split_lines_keeps_each_line_ending(text: str, expected: list[tuple[str, str]]) -> None:
+    lines = split_lines(text)
+    assert [(line.content, line.eol) for line in lines] == expected
+    assert [line.number for line in lines] == list(range(1, len(expected) + 1))
+
+
+@pytest.mark.parametrize(
+    ("content", "keyword", "args"),
+    [
+        ("Host foo bar", "host", ("foo", "bar")),
+        ("  HOST\tfoo", "host", ("foo",)),
+        ("User=me", "user", ("me",)),
+        ("User = me", "user", ("me",)),
+        ('\tIdentityFile "/a b/c d"', "identityfile", ("/a b/c d",)),
+        ('Match host "a,b" exec "x y"', "match", ("host", "a,b", "exec", "x y")),
+        ("ServerAliveInterval 30 # keepalive", "serveraliveinterval", ("30",)),
+        ("# a comment", None, ()),
+        ("   ", None, ()),
+        ("  # indented comment", None, ()),
+    ],
+)
+def test_parse_directive(content: str, keyword: str | None, args: tuple[str, ...]) -> None:
+    parsed_keyword, parsed_args, _ = parse_directive(content)
+    assert parsed_keyword == keyword
+    assert parsed_args == args
+
+
+def test_value_offset_points_at_first_argument() -> None:
+    for content in ("IgnoreUnknown Foo", "IgnoreUnknown=Foo", "  IgnoreUnknown =\tFoo"):
+        line = split_lines(content)[0]
+        assert content[line.value_offset :] == "Foo"
+
+
+@pytest.mark.parametrize(
+    ("text", "eol"),
+    [("", "\n"), ("a\n", "\n"), ("a\r\nb\r\nc\n", "\r\n"), ("a\r\nb\nc\n", "\n"), ("a", "\n")],
+)
+def test_dominant_eol(text: str, eol: str) -> None:
+    assert dominant_eol(split_lines(text)) == eol
+
+
+def test_pattern_list_splits_host_words_and_match_commas() -> None:
+    assert pattern_list(("a", "b,c", "!d")) == ["a", "b", "c", "!d"]
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "expected"),
+    [
+        ("*", "training-job-*.ssh.baseten.co", True),
+        ("*.ssh.baseten.co", "model-*.ssh.baseten.co", True),
+        ("training-job-abc-?", "training-job-*.ssh.baseten.co", False),
+        ("*.example.com", "training-job-*.ssh.baseten.co", False),
+        ("TRAINING-JOB-*", "training-job-*.ssh.baseten.co", True),  # Match host ignores case
+        ("model-*", "training-job-*.ssh.baseten.co", False),
+    ],
+)
+def test_globs_intersect(first: str, second: str, expected: bool) -> None:
+    assert globs_intersect(first, second) is expected
+
+
+@pytest.mark.parametrize(
+    ("content", "can_match"),
+    [
+        ("Host *", True),
+        ("Host * !*.baseten.co", False),
+        ("Host !training-job-*", False),
+        ("Host build", False),
+        ("Match all", True),
+        ("Match exec true", True),
+        ("Match canonical host *.example.com", False),
+        ("Match originalhost model-*", True),
+        ("Match host *.example.com exec true", False),
+        ("Match user alice", True),
+    ],
+)
+def test_section_can_match(content: str, can_match: bool) -> None:
+    assert section_can_match(split_lines(content)[0]) is can_match
+
+
+@pytest.mark.parametrize(
+    ("text", "anchor"),
+    [
+        ("Host build\n  User b\n", None),
+        ("Host build\n  User b\nHost *\n  User me\n", 2),
+        ("# build\nHost build\n\n# all\nHost *\n", 3),
+        ("ServerAliveInterval 30\nUser me\nHost build\n", 1),
+        ("Include x.conf\nHost build\n", 0),
+        ("Host build\n  Include x.conf\n", None),
+        ("Host build\n  User b\nMatch exec true\n", 2),
+    ],
+)
+def test_first_anchor(text: str, anchor: int | None) -> None:
+    assert first_anchor(split_lines(text)) == anchor
