@@ -20,7 +20,10 @@ from pathlib import PurePath
 from sshsetup.errors import UserError
 from sshsetup.settings import BlockOptions
 
-START_MARKER = "# >>> sshsetup managed block: change it with `sshsetup setup`, remove it with `sshsetup remove` >>>"
+START_MARKER = (
+    "# >>> sshsetup managed block: change it with `sshsetup setup`,"
+    " remove it with `sshsetup remove` >>>"
+)
 END_MARKER = "# <<< sshsetup managed block <<<"
 _START_PREFIX = "# >>> sshsetup managed block"
 _END_PREFIX = "# <<< sshsetup managed block"

@@ -130,7 +130,9 @@ app.add_typer(agent_app, name="agent")
 @agent_app.command("check")
 def agent_check(
     host: str | None = typer.Argument(
-        None, help="Evaluate IdentityAgent/IdentitiesOnly for this host (default: an example training host)."
+        None,
+        help="Evaluate IdentityAgent/IdentitiesOnly for this host "
+        "(default: an example training host).",
     ),
     config: Path | None = ConfigOption,
     json_output: bool = JsonOption,

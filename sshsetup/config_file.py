@@ -53,7 +53,9 @@ def read_config(path: Path) -> ConfigFile:
             ) from None
         return ConfigFile(path, None)
     except OSError as exc:
-        raise UserError(f"cannot inspect {path}: {exc.strerror}", hint="check its permissions") from None
+        raise UserError(
+            f"cannot inspect {path}: {exc.strerror}", hint="check its permissions"
+        ) from None
     if not stat.S_ISREG(info.st_mode):
         raise UserError(
             f"{path} is not a regular file",

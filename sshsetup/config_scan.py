@@ -146,12 +146,7 @@ def _is_marker(content: str) -> bool:
 
 def other_baseten_entries(lines: Sequence[ConfigLine]) -> list[ConfigLine]:
     """Host/Match lines (outside our block) that target *.ssh.baseten.co hosts."""
-    return [
-        line
-        for line in lines
-        if line.keyword in SECTION_KEYWORDS
-        and _targets_baseten(line)
-    ]
+    return [line for line in lines if line.keyword in SECTION_KEYWORDS and _targets_baseten(line)]
 
 
 def _targets_baseten(line: ConfigLine) -> bool:
@@ -161,7 +156,7 @@ def _targets_baseten(line: ConfigLine) -> bool:
         args = list(line.args)
         patterns = [
             pattern
-            for criterion, value in zip(args, args[1:])
+            for criterion, value in zip(args, args[1:], strict=False)
             if criterion.lower() in ("host", "originalhost")
             for pattern in pattern_list([value])
         ]
@@ -177,11 +172,7 @@ def find_truss_block(lines: Sequence[ConfigLine]) -> tuple[int, int] | None:
     if start is None:
         return None
     end = next(
-        (
-            i
-            for i in range(start + 1, len(lines))
-            if lines[i].content.strip() == TRUSS_END_MARKER
-        ),
+        (i for i in range(start + 1, len(lines)) if lines[i].content.strip() == TRUSS_END_MARKER),
         None,
     )
     return None if end is None else (start, end)

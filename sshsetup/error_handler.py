@@ -1,4 +1,7 @@
-"""Turns exceptions into one clear message and a stable exit code; never a traceback for user errors."""
+"""Turns exceptions into one clear message and a stable exit code.
+
+Never a traceback for user errors.
+"""
 
 from __future__ import annotations
 
@@ -31,5 +34,8 @@ def error_handler() -> Iterator[None]:
         if os.environ.get("SSHSETUP_DEBUG"):
             traceback.print_exc()
         else:
-            print("  hint: re-run with SSHSETUP_DEBUG=1 for the traceback and report it", file=sys.stderr)
+            print(
+                "  hint: re-run with SSHSETUP_DEBUG=1 for the traceback and report it",
+                file=sys.stderr,
+            )
         raise SystemExit(int(ExitCode.INTERNAL)) from None

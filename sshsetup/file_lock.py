@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,7 +28,7 @@ def file_lock(path: Path, timeout: float = 60.0) -> Iterator[None]:
         os.close(fd)
 
 
-if os.name == "nt":  # pragma: no cover - exercised on the Windows CI runner
+if sys.platform == "win32":  # exercised on the Windows CI runner
     import msvcrt
 
     def _try_lock(fd: int) -> bool:

@@ -45,7 +45,9 @@ def read_public_key(path: Path) -> tuple[str, bytes]:
             f"{path} is a directory, not a public key", hint="move it away and run again"
         ) from None
     except OSError as exc:
-        raise UserError(f"cannot read {path}: {exc.strerror}", hint="check its permissions") from None
+        raise UserError(
+            f"cannot read {path}: {exc.strerror}", hint="check its permissions"
+        ) from None
     fields = text.split()
     if len(fields) < 2 or fields[0] not in SUPPORTED_KEY_TYPES:
         raise UserError(
@@ -55,7 +57,10 @@ def read_public_key(path: Path) -> tuple[str, bytes]:
     try:
         blob = base64.b64decode(fields[1], validate=True)
     except ValueError:
-        raise UserError(f"{path}: the key data is not valid base64", hint="restore the file from its private key: ssh-keygen -y -f <private key>") from None
+        raise UserError(
+            f"{path}: the key data is not valid base64",
+            hint="restore the file from its private key: ssh-keygen -y -f <private key>",
+        ) from None
     return fields[0], blob
 
 
@@ -63,7 +68,9 @@ def check_private_key(path: Path) -> None:
     try:
         info = path.stat()
     except OSError as exc:
-        raise UserError(f"cannot read {path}: {exc.strerror}", hint="check its permissions") from None
+        raise UserError(
+            f"cannot read {path}: {exc.strerror}", hint="check its permissions"
+        ) from None
     if not stat.S_ISREG(info.st_mode):
         raise UserError(
             f"{path} is not a regular file, so it cannot be a private key",
@@ -73,7 +80,9 @@ def check_private_key(path: Path) -> None:
         with path.open("rb") as handle:
             head = handle.read(64)
     except OSError as exc:
-        raise UserError(f"cannot read {path}: {exc.strerror}", hint="check its permissions") from None
+        raise UserError(
+            f"cannot read {path}: {exc.strerror}", hint="check its permissions"
+        ) from None
     if not head.lstrip().startswith(_PRIVATE_HEADERS):
         raise UserError(
             f"{path} is not an OpenSSH private key",
@@ -115,7 +124,9 @@ def generate_key_pair(private: Path, dry_run: bool = False) -> KeyPair:
     key = Ed25519PrivateKey.generate()
     comment = f"sshsetup@{socket.gethostname()}"
     public_text = (
-        key.public_key().public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH)
+        key.public_key().public_bytes(
+            serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH
+        )
         + b" "
         + comment.encode()
         + b"\n"

@@ -65,28 +65,40 @@ def shadowing_lines(lines: list[ConfigLine], block_start: int) -> list[Finding]:
             active = section_can_match(line)
         elif active and keyword in SHADOWING_KEYWORDS:
             findings.append(
-                Finding(line, f"line {line.number}: `{line.content.strip()}` comes before the "
-                "block, so ssh uses it for Baseten hosts instead of the block's value")
+                Finding(
+                    line,
+                    f"line {line.number}: `{line.content.strip()}` comes before the "
+                    "block, so ssh uses it for Baseten hosts instead of the block's value",
+                )
             )
         elif active and keyword == "include":
             findings.append(
-                Finding(line, f"line {line.number}: `{line.content.strip()}` comes before the "
-                "block; anything the included files set for Baseten hosts wins over the block")
+                Finding(
+                    line,
+                    f"line {line.number}: `{line.content.strip()}` comes before the "
+                    "block; anything the included files set for Baseten hosts wins over the block",
+                )
             )
     return findings
 
 
 def aliases_after(lines: list[ConfigLine], block_end: int) -> list[Finding]:
-    """`Host alias` + `HostName training-job-…` defined after the block: the block misses them (A7)."""
+    """`Host alias` + `HostName training-job-…` after the block: the block misses them (A7)."""
     from sshsetup.config_scan import BASETEN_HOST_GLOBS, globs_intersect
 
     findings = []
     for line in lines[block_end + 1 :]:
-        if line.keyword == "hostname" and line.args and any(
-            globs_intersect(line.args[0], glob) for glob in BASETEN_HOST_GLOBS
+        if (
+            line.keyword == "hostname"
+            and line.args
+            and any(globs_intersect(line.args[0], glob) for glob in BASETEN_HOST_GLOBS)
         ):
             findings.append(
-                Finding(line, f"line {line.number}: HostName {line.args[0]} is set after the "
-                "block, so the block does not apply to that alias; move the alias above the block")
+                Finding(
+                    line,
+                    f"line {line.number}: HostName {line.args[0]} is set after the "
+                    "block, so the block does not apply to that alias; "
+                    "move the alias above the block",
+                )
             )
     return findings

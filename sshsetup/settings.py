@@ -69,7 +69,9 @@ def load_settings(path: Path) -> Settings:
     except FileNotFoundError:
         return Settings()
     except OSError as exc:
-        raise UserError(f"cannot read {path}: {exc.strerror}", hint="check its permissions") from None
+        raise UserError(
+            f"cannot read {path}: {exc.strerror}", hint="check its permissions"
+        ) from None
     try:
         data = json.loads(raw)
     except ValueError as exc:

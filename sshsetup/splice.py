@@ -73,8 +73,7 @@ def locate_block(lines: Sequence[ConfigLine], source: str) -> BlockLocation | No
         )
     if not starts:
         raise UserError(
-            f"{source} line {lines[ends[0]].number}: sshsetup end marker without its start "
-            "marker",
+            f"{source} line {lines[ends[0]].number}: sshsetup end marker without its start marker",
             hint=hint,
         )
     if ends[0] < starts[0]:
@@ -176,7 +175,11 @@ def _cover_use_keychain(
     if global_above:
         return new_lines, None, notes
     later = next(
-        (line.args[0] for line in lines[position:] if line.keyword == "ignoreunknown" and line.args),
+        (
+            line.args[0]
+            for line in lines[position:]
+            if line.keyword == "ignoreunknown" and line.args
+        ),
         None,
     )
     if later is None:

@@ -13,7 +13,13 @@ import sys
 
 import pytest
 
-pytest_plugins: list[str] = ["plugin_agent", "plugin_setup", "plugin_keyring", "plugin_sandbox", "plugin_connect"]
+pytest_plugins: list[str] = [
+    "plugin_agent",
+    "plugin_setup",
+    "plugin_keyring",
+    "plugin_sandbox",
+    "plugin_connect",
+]
 
 PLATFORM_MARKERS = {
     "linux_only": (sys.platform.startswith("linux"), "needs Linux"),

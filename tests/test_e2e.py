@@ -45,7 +45,9 @@ class Workstation:
         env.pop("SSH_AUTH_SOCK", None)
         return env
 
-    def sshsetup(self, *args: str, input_text: str | None = None) -> subprocess.CompletedProcess[str]:
+    def sshsetup(
+        self, *args: str, input_text: str | None = None
+    ) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             ["python", "-m", "sshsetup", *args],
             capture_output=True, text=True, env=self.env, input=input_text or "",
@@ -202,7 +204,9 @@ def _key_id(cert: Path) -> str:
 # --- faults: each gives its clear message, no traceback, nothing half-written ---------------
 
 
-def _assert_clean_failure(station: Workstation, done: subprocess.CompletedProcess[str], *needles: str) -> None:
+def _assert_clean_failure(
+    station: Workstation, done: subprocess.CompletedProcess[str], *needles: str
+) -> None:
     assert done.returncode != 0
     assert "Traceback" not in done.stderr
     for needle in needles:
@@ -266,7 +270,9 @@ def test_certificate_for_another_key_is_replaced_before_connecting(
 
 def test_corrupt_cached_certificate_is_refetched(station: Workstation) -> None:
     assert station.ssh(TRAINING_HOST, "true").returncode == 0
-    station.cert_file(TRAINING_HOST).write_text("ssh-ed25519-cert-v01@openssh.com AAAAnot-base64!\n")
+    station.cert_file(TRAINING_HOST).write_text(
+        "ssh-ed25519-cert-v01@openssh.com AAAAnot-base64!\n"
+    )
 
     done = station.ssh(TRAINING_HOST, "true")
 

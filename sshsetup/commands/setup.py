@@ -75,7 +75,11 @@ def _setup(paths: Paths, request: SetupRequest, prompter: Prompter, ssh: OpenSSH
     outcome = Outcome()
     settings = load_settings(paths.settings_file)
     options = _chosen_options(settings.options, request)
-    margin = settings.refresh_margin_seconds if request.refresh_margin is None else request.refresh_margin
+    margin = (
+        settings.refresh_margin_seconds
+        if request.refresh_margin is None
+        else request.refresh_margin
+    )
     config = read_config(paths.ssh_config)
     text = _without_bom(config, request, prompter)
     source = str(paths.ssh_config)
@@ -161,7 +165,8 @@ def _without_bom(config: ConfigFile, request: SetupRequest, prompter: Prompter) 
         return config.text[len(UTF8_BOM.decode()) :]
     raise UserError(
         f"{config.path} line 1: the file starts with a UTF-8 byte-order mark (Windows Notepad "
-        "writes one); OpenSSH on Linux and macOS rejects it with `line 1: Bad configuration option`",
+        "writes one); OpenSSH on Linux and macOS rejects it with "
+        "`line 1: Bad configuration option`",
         hint="run again with --strip-bom to remove those three bytes (nothing else changes)",
     )
 

@@ -38,7 +38,9 @@ def collect_status(paths: Paths) -> dict[str, Any]:
     block: dict[str, Any] | None = None
     findings: list[str] = []
     if location is not None:
-        expected = config_with_block(strip_block(config.text, source), block_spec(paths, settings, settings.options))
+        expected = config_with_block(
+            strip_block(config.text, source), block_spec(paths, settings, settings.options)
+        )
         block = {
             "first_line": lines[location.start].number,
             "last_line": lines[location.end].number,
@@ -85,7 +87,9 @@ def collect_status(paths: Paths) -> dict[str, Any]:
 
 
 def _human(report: dict[str, Any]) -> str:
-    out = [f"config:   {report['config']}" + ("" if report["config_exists"] else " (does not exist)")]
+    out = [
+        f"config:   {report['config']}" + ("" if report["config_exists"] else " (does not exist)")
+    ]
     block = report["block"]
     if block is None:
         out.append("block:    not installed (run `sshsetup setup`)")
@@ -93,16 +97,25 @@ def _human(report: dict[str, Any]) -> str:
         state = "current" if block["current"] else "out of date (run `sshsetup setup` to update it)"
         out.append(f"block:    lines {block['first_line']}-{block['last_line']}, {state}")
     enabled = [name for name, on in report["options"].items() if on]
-    out.append("options:  " + (", ".join(enabled) if enabled else "none (no ForwardAgent, AddKeysToAgent, UseKeychain)"))
+    out.append(
+        "options:  "
+        + (", ".join(enabled) if enabled else "none (no ForwardAgent, AddKeysToAgent, UseKeychain)")
+    )
     key = report["key"]
     if key["present"]:
-        out.append(f"key:      {key['path']} {key.get('type', '')} {key.get('fingerprint', key.get('problem', ''))}")
+        out.append(
+            f"key:      {key['path']} {key.get('type', '')} "
+            f"{key.get('fingerprint', key.get('problem', ''))}"
+        )
     else:
         out.append(f"key:      {key['path']} (not created yet)")
     out.append(f"backup:   {report['backup'] or 'none yet'}")
     if report["truss_block"]:
         t = report["truss_block"]
-        out.append(f"truss:    a `truss ssh setup` block at lines {t['first_line']}-{t['last_line']} (sshsetup setup --replace-truss takes it out)")
+        out.append(
+            f"truss:    a `truss ssh setup` block at lines {t['first_line']}-{t['last_line']} "
+            "(sshsetup setup --replace-truss takes it out)"
+        )
     for entry in report["other_baseten_entries"]:
         out.append(f"other:    line {entry['line']}: {entry['text']} also targets Baseten hosts")
     out.extend(f"warning:  {finding}" for finding in report["findings"])
