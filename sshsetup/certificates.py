@@ -17,7 +17,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from sshsetup.atomic_write import write_atomic
+from sshsetup.atomic_write import ensure_private_dir, write_atomic
 from sshsetup.certfile import Certificate, CertificateError, parse_certificate, public_key_blob
 from sshsetup.connect.session import Session, host_problem, read_session, session_problem
 from sshsetup.connect.settings import ConnectSettings
@@ -52,7 +52,7 @@ def ensure_host(
     from sshsetup.api import timeout_from_env
 
     timeout = timeout_from_env(env)
-    _private_dir(settings.session_dir)
+    ensure_private_dir(Path(settings.session_dir))
     with file_lock(Path(settings.lock_file(host.cache_key)), timeout=timeout + _LOCK_SLACK_SECONDS):
         reason = None if force else host_problem(settings, host.cache_key, time.time())
         if not force and reason is None:
@@ -111,7 +111,7 @@ def cached_hosts(settings: ConnectSettings) -> list[str]:
 def remove_host(settings: ConnectSettings, cache_key: str) -> list[str]:
     """Delete a host's certificate and session (under its lock); returns what was removed."""
     removed = []
-    _private_dir(settings.session_dir)
+    ensure_private_dir(Path(settings.session_dir))
     lock = settings.lock_file(cache_key)
     with file_lock(Path(lock)):
         for path in (settings.cert_file(cache_key), settings.session_file(cache_key)):
@@ -174,7 +174,7 @@ def _fetch(
     _check_proxy_address(signed.proxy_address, client.base_url)
     now = time.time()
     session = Session(signed.jwt, signed.proxy_address, now, jwt_expiry(signed.jwt))
-    _private_dir(settings.cert_dir)
+    ensure_private_dir(Path(settings.cert_dir))
     write_atomic(
         Path(settings.cert_file(host.cache_key)),
         (signed.ssh_certificate.strip() + "\n").encode(),
@@ -230,6 +230,3 @@ def _check_proxy_address(address: str, base_url: str) -> None:
             exit_code=ExitCode.API_ERROR,
         ) from None
 
-
-def _private_dir(path: str) -> None:
-    os.makedirs(path, mode=0o700, exist_ok=True)

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+
+from sshsetup.process import CommandResult, run_command
 
 EXAMPLE_HOSTS = ("training-job-example-0.ssh.baseten.co", "model-example-example.ssh.baseten.co")
 NO_FETCH_ENV = "SSHSETUP_NO_FETCH"
@@ -19,48 +20,17 @@ SSH_TIMEOUT_SECONDS = 20
 
 
 @dataclass(frozen=True)
-class SshResult:
-    returncode: int
-    stdout: str
-    stderr: str
-
-    @property
-    def ok(self) -> bool:
-        return self.returncode == 0
-
-    @property
-    def first_error(self) -> str:
-        lines = [line for line in self.stderr.splitlines() if line.strip()]
-        return lines[0] if lines else f"ssh exited with status {self.returncode}"
-
-
-@dataclass(frozen=True)
 class OpenSSH:
     executable: str
     env: Mapping[str, str]
 
-    def run(self, *args: str, timeout: float = SSH_TIMEOUT_SECONDS) -> SshResult:
-        env = {**self.env, NO_FETCH_ENV: "1"}
-        try:
-            completed = subprocess.run(
-                [self.executable, *args],
-                capture_output=True,
-                text=True,
-                errors="replace",
-                env=env,
-                stdin=subprocess.DEVNULL,
-                timeout=timeout,
-            )
-        except subprocess.TimeoutExpired:
-            return SshResult(255, "", f"ssh {' '.join(args)} did not finish in {timeout:.0f} s")
-        except OSError as exc:
-            return SshResult(255, "", f"cannot run {self.executable}: {exc.strerror}")
-        return SshResult(completed.returncode, completed.stdout, completed.stderr)
+    def run(self, *args: str, timeout: float = SSH_TIMEOUT_SECONDS) -> CommandResult:
+        return run_command([self.executable, *args], timeout, {**self.env, NO_FETCH_ENV: "1"})
 
     def version(self) -> str:
         return self.run("-V").stderr.strip()
 
-    def evaluate(self, host: str, config: Path | None = None) -> SshResult:
+    def evaluate(self, host: str, config: Path | None = None) -> CommandResult:
         """``ssh -G`` for ``host`` (with ``-F config`` when given)."""
         args = ["-G"]
         if config is not None:

@@ -151,9 +151,11 @@ def _cover_use_keychain(
     """Make ``UseKeychain`` an ignored keyword wherever ssh reads the block (field guide A20).
 
     Only the first IgnoreUnknown ssh reads counts, and an unknown keyword is fatal even in a
-    section that does not apply. So every IgnoreUnknown above the block is extended (each
-    recorded in the block, so remove can restore it); unless one of them is global, the block
-    provides its own for every host, merged with the user's next one, which it would hide.
+    section that does not apply. So each IgnoreUnknown above the block that can come first
+    for some host is extended (recorded in the block, so remove can restore it): those in
+    sections, up to and including the first global one. Unless there is a global one above,
+    the block provides its own for every host, merged with the user's next one, which it
+    would otherwise hide.
     """
     new_lines = list(lines)
     notes: list[str] = []
@@ -165,13 +167,14 @@ def _cover_use_keychain(
             in_global = False
         if line.keyword != "ignoreunknown":
             continue
-        global_above = global_above or in_global
         value = line.args[0] if line.args else ""
-        if _covers(value, USE_KEYCHAIN):
-            continue
-        extended = _extend_value(line, "," + USE_KEYCHAIN)
-        notes.append(IGNORE_UNKNOWN_NOTE + json.dumps([line.content, extended]))
-        new_lines[index] = ConfigLine(line.number, extended, line.eol)
+        if not _covers(value, USE_KEYCHAIN):
+            extended = _extend_value(line, "," + USE_KEYCHAIN)
+            notes.append(IGNORE_UNKNOWN_NOTE + json.dumps([line.content, extended]))
+            new_lines[index] = ConfigLine(line.number, extended, line.eol)
+        if in_global:
+            global_above = True
+            break
     if global_above:
         return new_lines, None, notes
     later = next(

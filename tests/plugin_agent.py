@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from sshsetup.paths import Paths
-from sshsetup.platforms.base import CommandResult
+from sshsetup.process import CommandResult
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "platforms"
 

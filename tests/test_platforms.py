@@ -12,10 +12,11 @@ from sshsetup.agent_checks import collect_agent_checks
 from sshsetup.check_result import CheckResult, Status
 from sshsetup.paths import Paths
 from sshsetup.platforms import platform_for
-from sshsetup.platforms.base import CommandResult, agent_kind
+from sshsetup.platforms.base import agent_kind
 from sshsetup.platforms.linux import LinuxPlatform
 from sshsetup.platforms.macos import MacOSPlatform
 from sshsetup.platforms.windows import WindowsPlatform, parse_icacls, parse_service
+from sshsetup.process import CommandResult
 
 APPLE_PROBE = ("ssh", "-G", "-F", "/dev/null", "-o", "UseKeychain=no", "localhost")
 WHERE_SSH = ("where", "ssh")

@@ -142,7 +142,7 @@ def installed_bytes(original: bytes, spec: BlockSpec) -> bytes:
 
 
 def only_ignore_unknown_extended(original: bytes, outside: bytes) -> bool:
-    """The bytes outside the block differ at most by `,UseKeychain` added to one IgnoreUnknown."""
+    """The bytes outside the block differ only by `,UseKeychain` added to IgnoreUnknown lines."""
     if outside == original:
         return True
     old_lines = original.splitlines(keepends=True)
@@ -150,12 +150,10 @@ def only_ignore_unknown_extended(original: bytes, outside: bytes) -> bool:
     if len(old_lines) != len(new_lines):
         return False
     changed = [(old, new) for old, new in zip(old_lines, new_lines, strict=True) if old != new]
-    if len(changed) != 1:
-        return False
-    old, new = changed[0]
-    return (
-        bool(re.match(rb"\s*ignoreunknown", old, re.IGNORECASE))
+    return all(
+        re.match(rb"\s*ignoreunknown", old, re.IGNORECASE)
         and new.replace(b",UseKeychain", b"", 1) == old
+        for old, new in changed
     )
 
 

@@ -21,10 +21,9 @@ if __name__ == "__main__":  # run by ssh as a script (python -I -S): make sshset
 
 import time  # noqa: E402
 
+from sshsetup.connect.arguments import host_and_settings  # noqa: E402
 from sshsetup.connect.report import report  # noqa: E402
 from sshsetup.connect.session import host_problem  # noqa: E402
-from sshsetup.connect.settings import ConnectSettingsError, load_connect_settings  # noqa: E402
-from sshsetup.hostnames import HostNameError, parse_host  # noqa: E402
 
 TYPE_CHECKING = False  # typing costs ~8 ms of imports; mypy still reads the block
 if TYPE_CHECKING:
@@ -49,16 +48,10 @@ def main(argv: list[str], env: Mapping[str, str]) -> int:
 def ensure_certificate(argv: list[str], env: Mapping[str, str]) -> None:
     if env.get(NO_FETCH_ENV) == "1":
         return
-    if len(argv) != 2:
-        report("usage: hook.py <key_dir> <host>", hint="run `sshsetup setup` to rewrite the block")
+    parsed = host_and_settings(argv, "hook.py")
+    if parsed is None:
         return
-    key_dir, host_text = argv
-    try:
-        host = parse_host(host_text)
-        settings = load_connect_settings(key_dir)
-    except (HostNameError, ConnectSettingsError) as exc:
-        report(exc.message, exc.hint)
-        return
+    host, settings = parsed
     if host_problem(settings, host.cache_key, time.time()) is None:
         return
     from sshsetup.certificates import ensure_host

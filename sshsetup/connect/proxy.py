@@ -16,16 +16,13 @@ if __name__ == "__main__":  # run by ssh as a script (python -I -S): make sshset
 import contextlib  # noqa: E402
 import time  # noqa: E402
 
+from sshsetup.connect.arguments import host_and_settings  # noqa: E402
 from sshsetup.connect.relay import relay  # noqa: E402
 from sshsetup.connect.report import report  # noqa: E402
 from sshsetup.connect.session import Session, read_session  # noqa: E402
-from sshsetup.connect.settings import (  # noqa: E402
-    ConnectSettings,
-    ConnectSettingsError,
-    load_connect_settings,
-)
+from sshsetup.connect.settings import ConnectSettings  # noqa: E402
 from sshsetup.connect.tunnel import ProxyError, TlsChannel, open_tunnel, tls_context  # noqa: E402
-from sshsetup.hostnames import HostName, HostNameError, parse_host  # noqa: E402
+from sshsetup.hostnames import HostName  # noqa: E402
 
 TYPE_CHECKING = False  # typing costs ~8 ms of imports; mypy still reads the block
 if TYPE_CHECKING:
@@ -48,16 +45,10 @@ def main(argv: list[str], env: Mapping[str, str]) -> int:
 
 
 def connect(argv: list[str], env: Mapping[str, str]) -> int:
-    if len(argv) != 2:
-        report("usage: proxy.py <key_dir> <host>", hint="run `sshsetup setup` to rewrite the block")
+    parsed = host_and_settings(argv, "proxy.py")
+    if parsed is None:
         return FAILED
-    key_dir, host_text = argv
-    try:
-        host = parse_host(host_text)
-        settings = load_connect_settings(key_dir)
-    except (HostNameError, ConnectSettingsError) as exc:
-        report(exc.message, exc.hint)
-        return FAILED
+    host, settings = parsed
     session = cached_session(settings, host) or fetched_session(settings, host, env)
     if session is None:
         return FAILED

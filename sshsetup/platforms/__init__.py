@@ -6,7 +6,8 @@ import os
 import platform as _platform
 from collections.abc import Mapping
 
-from sshsetup.platforms.base import CommandResult, Platform, Runner, run_command
+from sshsetup.platforms.base import Platform, Runner
+from sshsetup.process import CommandResult, run_command
 
 __all__ = ["CommandResult", "Platform", "Runner", "current_platform", "platform_for", "run_command"]
 

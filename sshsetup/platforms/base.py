@@ -8,43 +8,15 @@ from __future__ import annotations
 
 import os
 import stat
-import subprocess
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
 
 from sshsetup.check_result import CheckResult
-
-COMMAND_TIMEOUT_SECONDS = 10.0
-
-
-class CommandResult(NamedTuple):
-    returncode: int
-    stdout: str
-    stderr: str
-
+from sshsetup.process import CommandResult
 
 Runner = Callable[[Sequence[str]], CommandResult]
-
-
-def run_command(argv: Sequence[str], timeout: float = COMMAND_TIMEOUT_SECONDS) -> CommandResult:
-    """The default runner: a real subprocess, no stdin, bounded in time, never raising."""
-    try:
-        completed = subprocess.run(
-            list(argv),
-            capture_output=True,
-            text=True,
-            errors="replace",
-            stdin=subprocess.DEVNULL,
-            timeout=timeout,
-        )
-    except subprocess.TimeoutExpired:
-        return CommandResult(124, "", f"{argv[0]} did not finish in {timeout:g} s")
-    except OSError as exc:
-        return CommandResult(127, "", f"cannot run {argv[0]}: {exc.strerror or exc}")
-    return CommandResult(completed.returncode, completed.stdout, completed.stderr)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,8 @@ from pathlib import Path
 
 from sshsetup.agent_protocol import WINDOWS_AGENT_PIPE, is_windows_pipe
 from sshsetup.check_result import CheckResult, Status
-from sshsetup.platforms.base import CommandResult, PermissionProblem, Platform
+from sshsetup.platforms.base import PermissionProblem, Platform
+from sshsetup.process import CommandResult
 
 SERVICE = "ssh-agent"
 SERVICE_ABSENT = "FAILED 1060"
