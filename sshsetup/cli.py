@@ -159,6 +159,7 @@ def agent_add(
 
 # --- credentials and remotes (login / logout / remote) -------------------------------------
 
+
 class KeyStore(str, Enum):
     keyring = "keyring"
     file = "file"
@@ -359,6 +360,31 @@ def sandbox(
                 )
             )
         )
+
+
+# --- doctor --------------------------------------------------------------------------------
+
+
+@app.command()
+def doctor(
+    host: str | None = typer.Argument(
+        None,
+        help="The host to check, as you type it after ssh (default: an example training host).",
+    ),
+    config: Path | None = ConfigOption,
+    remote: bool = typer.Option(
+        False, "--remote", help="Also connect to HOST and check the forwarded agent there."
+    ),
+    json_output: bool = JsonOption,
+) -> None:
+    """Say why SSH or agent forwarding fails, check by check, with the exact fix.
+
+    Exit codes: 0 all passed, 10 warnings, 11 at least one failure.
+    """
+    with error_handler():
+        from sshsetup.commands import doctor as command
+
+        raise SystemExit(command.run(_paths(config), host, json_output=json_output, remote=remote))
 
 
 def main() -> None:

@@ -56,3 +56,24 @@ def effective_settings(output: str) -> dict[str, list[str]]:
         if keyword:
             settings.setdefault(keyword.lower(), []).append(value)
     return settings
+
+
+def passwd_home() -> Path | None:
+    """The home ssh itself uses for ~/.ssh/config: the passwd entry, not $HOME."""
+    try:
+        import pwd
+    except ImportError:  # Windows: ssh uses the profile directory, which HOME mirrors
+        return None
+    try:
+        return Path(pwd.getpwuid(os.getuid()).pw_dir)
+    except KeyError:
+        return None
+
+
+def config_arguments(config: Path) -> list[str]:
+    """``-F config`` unless it is the file ssh reads by itself (the passwd home's, not
+    $HOME's), in which case the system config counts too, as in the user's own ssh runs."""
+    home = passwd_home()
+    if home is not None and config == home / ".ssh" / "config":
+        return []
+    return ["-F", str(config)]

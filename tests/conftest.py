@@ -19,6 +19,7 @@ pytest_plugins: list[str] = [
     "plugin_keyring",
     "plugin_sandbox",
     "plugin_connect",
+    "plugin_doctor",
 ]
 
 PLATFORM_MARKERS = {

@@ -312,6 +312,7 @@ def test_keys_forgotten_at_reboot_without_add_keys_to_agent(tmp_path: Path) -> N
     assert "UseKeychain yes" in (result.fix or "") and "--apple-load-keychain" in (result.fix or "")
 
 
+@pytest.mark.posix_only
 def test_missing_ssh_auth_sock_on_macos_points_at_launchds_socket(socket_dir: Path) -> None:
     listeners = socket_dir / "launchd" / "com.apple.launchd.AbC123" / "Listeners"
     listeners.parent.mkdir(parents=True)

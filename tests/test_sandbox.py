@@ -356,9 +356,13 @@ def test_cli_json_first_line_then_clean_exit(tmp_path: Path, stop: str) -> None:
             process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=20) == 0
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+        if process.poll() is None:  # a failed assertion: still let the sandbox clean up
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
     assert not ca_file.exists()  # its temporary directory is gone
     with pytest.raises(ConnectionRefusedError):
         socket.create_connection(("127.0.0.1", details["sshd_port"]), timeout=5)

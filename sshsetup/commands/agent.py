@@ -18,7 +18,7 @@ from sshsetup.agent_protocol import AgentError
 from sshsetup.check_result import CheckResult, Status, exit_code_for, render_text
 from sshsetup.errors import UserError
 from sshsetup.exit_codes import ExitCode
-from sshsetup.openssh import EXAMPLE_HOSTS, effective_settings, find_openssh
+from sshsetup.openssh import EXAMPLE_HOSTS, config_arguments, effective_settings, find_openssh
 from sshsetup.output import colour_enabled, emit_result
 from sshsetup.paths import Paths
 from sshsetup.platforms import Platform, current_platform, platform_for, run_command
@@ -37,10 +37,7 @@ def evaluate_config(paths: Paths, host: str) -> tuple[dict[str, list[str]], Chec
             "install the OpenSSH client",
         )
         return {}, warning
-    default_config = paths.home / ".ssh" / "config"
-    result = openssh.evaluate(
-        host, None if paths.ssh_config == default_config else paths.ssh_config
-    )
+    result = openssh.run("-G", *config_arguments(paths.ssh_config), host)
     if not result.ok:
         warning = CheckResult(
             "agent.ssh_config",
