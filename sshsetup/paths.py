@@ -78,7 +78,9 @@ class Paths:
         ssh_config: Path | None = None,
     ) -> Paths:
         env = os.environ if env is None else env
-        home = Path(env.get("HOME") or env.get("USERPROFILE") or Path.home())
+        # Win32-OpenSSH reads the profile directory, whatever HOME (Git Bash) says (D5).
+        home_variables = ("USERPROFILE", "HOME") if is_windows() else ("HOME", "USERPROFILE")
+        home = Path(next((env[name] for name in home_variables if env.get(name)), Path.home()))
         config_dir = env.get("SSHSETUP_CONFIG_DIR")
         state_dir = env.get("SSHSETUP_STATE_DIR")
         if not (config_dir and state_dir):

@@ -95,16 +95,16 @@ def _setup(paths: Paths, request: SetupRequest, prompter: Prompter, ssh: OpenSSH
     installed = config_with_block(stripped, spec)
     new_text = installed.text
     _report_findings(new_text, source, outcome)
-    if options.use_keychain and ssh is not None and not ssh.understands_use_keychain():
+
+    old_data = config.data or b""
+    new_data = encode(new_text)
+    changed = new_data != old_data
+    if changed and options.use_keychain and ssh is not None and not ssh.understands_use_keychain():
         outcome.warn(
             "this OpenSSH is not Apple's build: it does not know UseKeychain, so the block's "
             "`IgnoreUnknown UseKeychain` makes it skip that line here (it only matters on a Mac "
             "sharing this file)"
         )
-
-    old_data = config.data or b""
-    new_data = encode(new_text)
-    changed = new_data != old_data
     result: dict[str, Any] = {
         "config": str(paths.ssh_config),
         "changed": changed,
