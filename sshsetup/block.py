@@ -25,6 +25,7 @@ START_MARKER = (
     " remove it with `sshsetup remove` >>>"
 )
 END_MARKER = "# <<< sshsetup managed block <<<"
+MARKER_TEXT = "sshsetup managed block"  # in both markers
 _START_PREFIX = "# >>> sshsetup managed block"
 _END_PREFIX = "# <<< sshsetup managed block"
 IGNORE_UNKNOWN_NOTE = "# sshsetup extended an IgnoreUnknown line above: "

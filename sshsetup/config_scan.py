@@ -8,6 +8,7 @@ block can be placed above them, and so status and doctor can name them.
 
 from __future__ import annotations
 
+import fnmatch
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -27,6 +28,12 @@ TRUSS_END_MARKER = "# --- end baseten-ssh ---"
 def globs_intersect(first: str, second: str) -> bool:
     """Whether some hostname matches both ssh wildcard patterns (``*`` and ``?``)."""
     first, second = first.lower(), second.lower()
+    first_is_literal = "*" not in first and "?" not in first
+    if first_is_literal or ("*" not in second and "?" not in second):
+        literal, pattern = (first, second) if first_is_literal else (second, first)
+        return _literal_match(pattern, literal)
+    if _literal_ends_clash(first, second):
+        return False
     seen: set[tuple[int, int]] = set()
     pending = [(0, 0)]
     while pending:
@@ -50,6 +57,23 @@ def globs_intersect(first: str, second: str) -> bool:
     return False
 
 
+def _literal_ends_clash(first: str, second: str) -> bool:
+    """Whether the fixed text before the first (after the last) wildcard already disagrees:
+    every match of a pattern starts and ends with that text, so then no name matches both."""
+    heads = [_head(first), _head(second)]
+    length = min(map(len, heads))
+    if heads[0][:length] != heads[1][:length]:
+        return True
+    tails = [_head(first[::-1]), _head(second[::-1])]
+    length = min(map(len, tails))
+    return tails[0][:length] != tails[1][:length]
+
+
+def _head(pattern: str) -> str:
+    ends = [index for index in (pattern.find("*"), pattern.find("?")) if index >= 0]
+    return pattern[: min(ends)] if ends else pattern
+
+
 def glob_covers(pattern: str, glob: str) -> bool:
     """Whether every hostname matching ``glob`` also matches ``pattern`` (sound, not complete).
 
@@ -62,8 +86,6 @@ def glob_covers(pattern: str, glob: str) -> bool:
 
 
 def _literal_match(pattern: str, text: str) -> bool:
-    import fnmatch
-
     return fnmatch.fnmatchcase(text, pattern.replace("[", "[[]"))
 
 
@@ -146,7 +168,18 @@ def _is_marker(content: str) -> bool:
 
 def other_baseten_entries(lines: Sequence[ConfigLine]) -> list[ConfigLine]:
     """Host/Match lines (outside our block) that target *.ssh.baseten.co hosts."""
-    return [line for line in lines if line.keyword in SECTION_KEYWORDS and _targets_baseten(line)]
+    return [
+        line
+        for line in lines
+        if _may_target_baseten(line.content)
+        and line.keyword in SECTION_KEYWORDS
+        and _targets_baseten(line)
+    ]
+
+
+def _may_target_baseten(content: str) -> bool:
+    """Cheap and sound pre-check: without a wildcard a pattern must name the domain."""
+    return "*" in content or "?" in content or "baseten" in content.lower()
 
 
 def _targets_baseten(line: ConfigLine) -> bool:

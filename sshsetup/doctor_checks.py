@@ -194,7 +194,7 @@ def use_keychain_check(
 
 def read_config_lines(path: Path) -> list[ConfigLine]:
     try:
-        return split_lines(decode(path.read_bytes()))
+        return list(split_lines(decode(path.read_bytes())))
     except OSError:
         return []
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 
@@ -55,7 +56,7 @@ class Finding:
     message: str
 
 
-def shadowing_lines(lines: list[ConfigLine], block_start: int) -> list[Finding]:
+def shadowing_lines(lines: Sequence[ConfigLine], block_start: int) -> list[Finding]:
     """Lines above the block that set, for Baseten hosts, a keyword the block sets (A1, A3)."""
     findings: list[Finding] = []
     active = True  # global scope applies to every host
@@ -82,14 +83,15 @@ def shadowing_lines(lines: list[ConfigLine], block_start: int) -> list[Finding]:
     return findings
 
 
-def aliases_after(lines: list[ConfigLine], block_end: int) -> list[Finding]:
+def aliases_after(lines: Sequence[ConfigLine], block_end: int) -> list[Finding]:
     """`Host alias` + `HostName training-job-…` after the block: the block misses them (A7)."""
     from sshsetup.config_scan import BASETEN_HOST_GLOBS, globs_intersect
 
     findings = []
     for line in lines[block_end + 1 :]:
         if (
-            line.keyword == "hostname"
+            "baseten" in line.content.lower()  # cheap pre-check before parsing the line
+            and line.keyword == "hostname"
             and line.args
             and any(globs_intersect(line.args[0], glob) for glob in BASETEN_HOST_GLOBS)
         ):

@@ -16,7 +16,7 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from sshsetup.block import IGNORE_UNKNOWN_NOTE, is_end_marker, is_start_marker
+from sshsetup.block import IGNORE_UNKNOWN_NOTE, MARKER_TEXT, is_end_marker, is_start_marker
 from sshsetup.config_scan import first_anchor
 from sshsetup.config_text import ConfigLine, dominant_eol, join_lines, split_lines
 from sshsetup.errors import UserError
@@ -52,8 +52,9 @@ class InstalledConfig:
 
 
 def locate_block(lines: Sequence[ConfigLine], source: str) -> BlockLocation | None:
-    starts = [i for i, line in enumerate(lines) if is_start_marker(line.content)]
-    ends = [i for i, line in enumerate(lines) if is_end_marker(line.content)]
+    candidates = [(i, line) for i, line in enumerate(lines) if MARKER_TEXT in line.content]
+    starts = [i for i, line in candidates if is_start_marker(line.content)]
+    ends = [i for i, line in candidates if is_end_marker(line.content)]
     if not starts and not ends:
         return None
     hint = (
@@ -91,7 +92,7 @@ def strip_block(text: str, source: str) -> StrippedConfig:
     location = locate_block(lines, source)
     if location is None:
         return StrippedConfig(text, None)
-    before = lines[: location.start]
+    before: Sequence[ConfigLine] = lines[: location.start]
     after = lines[location.end + 1 :]
     block = lines[location.start : location.end + 1]
     if not after and block[-1].eol == "" and before:
@@ -115,7 +116,7 @@ def install_block(
 ) -> InstalledConfig:
     """Insert the rendered block: in place of the old one, else above the first anchor."""
     text = stripped.text
-    lines = split_lines(text)
+    lines: Sequence[ConfigLine] = split_lines(text)
     position = stripped.position
     if position is None:
         anchor = first_anchor(lines)
@@ -146,7 +147,7 @@ def _covers(patterns: str, keyword: str) -> bool:
 
 
 def _cover_use_keychain(
-    lines: list[ConfigLine], position: int
+    lines: Sequence[ConfigLine], position: int
 ) -> tuple[list[ConfigLine], str | None, list[str]]:
     """Make ``UseKeychain`` an ignored keyword wherever ssh reads the block (field guide A20).
 
@@ -208,7 +209,7 @@ def _revert_ignore_unknown(text: str, note_line: str) -> tuple[str, str | None]:
         original, extended = json.loads(note_line[len(IGNORE_UNKNOWN_NOTE) :])
     except (ValueError, TypeError):
         return text, "the block's IgnoreUnknown record is damaged; the line was left as it is"
-    lines = split_lines(text)
+    lines = list(split_lines(text))
     for index, line in enumerate(lines):
         if line.keyword == "ignoreunknown" and line.content == extended:
             lines[index] = ConfigLine(line.number, original, line.eol)

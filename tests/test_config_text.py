@@ -8,11 +8,11 @@ from hypothesis import strategies as st
 
 from sshsetup.config_scan import first_anchor, globs_intersect, section_can_match
 from sshsetup.config_text import (
+    ConfigLine,
     decode,
     dominant_eol,
     encode,
     join_lines,
-    parse_directive,
     pattern_list,
     split_lines,
 )
@@ -56,9 +56,9 @@ def test_split_lines_keeps_each_line_ending(text: str, expected: list[tuple[str,
     ],
 )
 def test_parse_directive(content: str, keyword: str | None, args: tuple[str, ...]) -> None:
-    parsed_keyword, parsed_args, _ = parse_directive(content)
-    assert parsed_keyword == keyword
-    assert parsed_args == args
+    line = ConfigLine(1, content, "\n")
+    assert line.keyword == keyword
+    assert line.args == args
 
 
 def test_value_offset_points_at_first_argument() -> None:

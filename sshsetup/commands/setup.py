@@ -233,16 +233,16 @@ def _report_findings(text: str, source: str, outcome: Outcome) -> None:
         outcome.warn(f"{source} {finding.message}")
     outside = lines[: location.start] + lines[location.end + 1 :]
     truss = find_truss_block(outside)
-    truss_range = range(truss[0], truss[1] + 1) if truss else range(0)
-    for index, line in enumerate(outside):
-        if index in truss_range:
+    truss_lines = range(outside[truss[0]].number, outside[truss[1]].number + 1) if truss else ()
+    block_end = lines[location.end].number
+    for line in other_baseten_entries(outside):
+        if line.number in truss_lines:
             continue
-        if line in other_baseten_entries([line]):
-            winner = "the sshsetup block" if index >= location.start else "that entry"
-            outcome.warn(
-                f"{source} line {line.number}: `{line.content.strip()}` also targets Baseten "
-                f"hosts; for settings both give, {winner} wins (it comes first)"
-            )
+        winner = "the sshsetup block" if line.number > block_end else "that entry"
+        outcome.warn(
+            f"{source} line {line.number}: `{line.content.strip()}` also targets Baseten "
+            f"hosts; for settings both give, {winner} wins (it comes first)"
+        )
 
 
 def _validate(ssh: OpenSSH, paths: Paths, config: ConfigFile, candidate: bytes) -> None:
