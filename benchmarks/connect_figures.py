@@ -90,14 +90,14 @@ def cold_figures(station: Workstation, rounds: ConnectRounds) -> list[Figure]:
         training_calls = _api_calls(Counter(controls.counts()) - before)
         cold_runs = rounds.cold + rounds.warmup
         model_calls = _cold_model_calls(station)
+        first_contact_calls = _first_contact_training_calls(station)
     finally:
         controls.api_latency_seconds = 0.0
     per_training = sum(training_calls.values()) / cold_runs
     per_model = sum(model_calls.values())
     note = (
-        "training hosts: Baseten's protocol has no sign call by job id alone: the client "
-        "searches the job's project, then signs (field guide F7), so 2 round-trips is the "
-        "protocol's minimum for a job never seen before"
+        "certificate and session gone, job seen before: sshsetup remembers the job's project, "
+        "so one sign call; a job never seen before also needs the search (next figure)"
     )
     return [
         Figure(
@@ -105,6 +105,14 @@ def cold_figures(station: Workstation, rounds: ConnectRounds) -> list[Figure]:
             per_training, CALLS, ROUND_TRIPS_TARGET, runs=cold_runs,
             details={"per_endpoint": {k: v / cold_runs for k, v in training_calls.items()}},
             note=note,
+        ),
+        Figure(
+            "first_contact_api_round_trips_training",
+            "first connection to a training job: API round-trips",
+            sum(first_contact_calls.values()), CALLS, None, runs=1,
+            details={"per_endpoint": dict(first_contact_calls)},
+            note="Baseten's protocol has no sign call by job id alone: search the job's "
+            "project, then sign (field guide F7): 2 is the protocol's minimum",
         ),
         Figure(
             "cold_api_round_trips_model", "cold cache: API round-trips (model host)",
@@ -122,6 +130,13 @@ def cold_figures(station: Workstation, rounds: ConnectRounds) -> list[Figure]:
 
 def _api_calls(counts: Counter[str]) -> dict[str, int]:
     return {name: n for name, n in counts.items() if not name.startswith("proxy_")}
+
+
+def _first_contact_training_calls(station: Workstation) -> dict[str, int]:
+    station.empty_cache(TRAINING_HOST, forget_job=True)
+    before = Counter(station.sandbox.controls.counts())
+    station.connect_once(TRAINING_HOST)
+    return _api_calls(Counter(station.sandbox.controls.counts()) - before)
 
 
 def _cold_model_calls(station: Workstation) -> dict[str, int]:

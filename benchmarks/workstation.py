@@ -131,8 +131,13 @@ class Workstation:
             Path(settings["session_dir"]) / f"{host}.json",
         ]
 
-    def empty_cache(self, host: str) -> None:
+    def empty_cache(self, host: str, forget_job: bool = False) -> None:
+        """Delete the host's certificate and session; ``forget_job`` also the remembered
+        training project, as for a job never connected to before."""
         for path in self.cached_files(host):
+            path.unlink(missing_ok=True)
+        if forget_job:
+            path = self.cached_files(host)[1].with_suffix(".project")
             path.unlink(missing_ok=True)
 
     # --- commands -------------------------------------------------------------------------

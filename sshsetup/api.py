@@ -63,10 +63,15 @@ class SigningClient:
         self.remote = remote
         self.timeout = timeout
 
-    def sign(self, host: HostName, public_key: str) -> SignedCertificate:
-        """Have the workload behind ``host`` sign ``public_key`` (the .pub line)."""
+    def sign(
+        self, host: HostName, public_key: str, training_project: str | None = None
+    ) -> SignedCertificate:
+        """Have the workload behind ``host`` sign ``public_key`` (the .pub line).
+
+        ``training_project``: the job's project when already known (a job never changes
+        project), which saves the search round-trip."""
         if host.kind == TRAINING:
-            project_id = self._training_project(host)
+            project_id = training_project or self.training_project(host)
             path = (
                 f"/v1/training_projects/{_quote(project_id)}/jobs/{_quote(host.job_id)}/ssh/sign"
             )
@@ -92,7 +97,7 @@ class SigningClient:
             fields[name] = value.strip()
         return SignedCertificate(**fields)
 
-    def _training_project(self, host: HostName) -> str:
+    def training_project(self, host: HostName) -> str:
         answer = self._post("/v1/training_jobs/search", {"job_id": host.job_id}, host)
         jobs = answer if isinstance(answer, list) else None
         if isinstance(answer, dict):

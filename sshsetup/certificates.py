@@ -24,7 +24,7 @@ from sshsetup.connect.settings import ConnectSettings
 from sshsetup.errors import UserError
 from sshsetup.exit_codes import ExitCode
 from sshsetup.file_lock import file_lock
-from sshsetup.hostnames import HostName, HostNameError, parse_host
+from sshsetup.hostnames import TRAINING, HostName, HostNameError, parse_host
 
 CERT_SUFFIX = "-cert.pub"
 _LOCK_SLACK_SECONDS = 15.0
@@ -114,7 +114,11 @@ def remove_host(settings: ConnectSettings, cache_key: str) -> list[str]:
     ensure_private_dir(Path(settings.session_dir))
     lock = settings.lock_file(cache_key)
     with file_lock(Path(lock)):
-        for path in (settings.cert_file(cache_key), settings.session_file(cache_key)):
+        for path in (
+            settings.cert_file(cache_key),
+            settings.session_file(cache_key),
+            str(_project_file(settings, cache_key)),
+        ):
             try:
                 os.unlink(path)
             except FileNotFoundError:
@@ -156,7 +160,11 @@ def _fetch(
         )
     base_url = api_base_url(remote, host.api_prefix, paths, env)
     client = SigningClient(base_url, api_key, remote, timeout)
-    signed = client.sign(host, public_key_text)
+    project_file = _project_file(settings, host.cache_key)
+    project = None
+    if host.kind == TRAINING:
+        project = _read_project(project_file) or client.training_project(host)
+    signed = client.sign(host, public_key_text, project)
     try:
         certificate = parse_certificate(signed.ssh_certificate)
     except CertificateError as exc:
@@ -185,7 +193,21 @@ def _fetch(
         json.dumps(session.to_json(), indent=2).encode() + b"\n",
         new_file_mode=0o600,
     )
+    if project is not None and _read_project(project_file) != project:
+        write_atomic(project_file, project.encode(), new_file_mode=0o600)
     return certificate
+
+
+def _project_file(settings: ConnectSettings, cache_key: str) -> Path:
+    """Where a training job's project id is kept: the next fetch needs no job search."""
+    return Path(settings.session_dir) / f"{cache_key}.project"
+
+
+def _read_project(path: Path) -> str | None:
+    try:
+        return path.read_text().strip() or None
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
 def jwt_expiry(token: str) -> float | None:

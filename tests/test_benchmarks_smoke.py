@@ -20,6 +20,7 @@ CONNECT_FIGURES = {
     "hook_vs_python_isolated",
     "connect_vs_direct",
     "cold_api_round_trips_training",
+    "first_contact_api_round_trips_training",
     "cold_api_round_trips_model",
     "cold_vs_warm",
     "throughput_download",
@@ -34,7 +35,11 @@ EDITOR_FIGURES = {
     for operation in ("setup", "noop_setup", "remove")
     for size in (*SMOKE_SIZES, "growth")
 }
-TIMED_FIGURES = CONNECT_FIGURES - {"cold_api_round_trips_training", "cold_api_round_trips_model"}
+TIMED_FIGURES = CONNECT_FIGURES - {
+    "cold_api_round_trips_training",
+    "first_contact_api_round_trips_training",
+    "cold_api_round_trips_model",
+}
 
 
 def test_smoke_run_writes_a_number_for_every_figure(tmp_path: Path) -> None:
@@ -58,9 +63,12 @@ def test_smoke_run_writes_a_number_for_every_figure(tmp_path: Path) -> None:
     # A cached certificate means no network: the hook and warm connects made no API call.
     assert figures["hook_vs_python"]["details"]["api_calls_during_runs"] == 0
     assert figures["connect_vs_direct"]["details"]["api_calls_during_runs"] == 0
-    # A cold cache really fetched: training = job search + sign, model = sign (field guide F7).
+    # A cold cache fetched with one call (job project remembered); a first contact searches too.
     assert figures["cold_api_round_trips_training"]["details"]["per_endpoint"] == {
-        "search": 1.0, "sign_training": 1.0,
+        "sign_training": 1.0,
+    }  # fmt: skip
+    assert figures["first_contact_api_round_trips_training"]["details"]["per_endpoint"] == {
+        "search": 1, "sign_training": 1,
     }  # fmt: skip
     assert figures["cold_api_round_trips_model"]["details"]["per_endpoint"] == {"sign_model": 1}
     table_rows = [line for line in done.stdout.splitlines() if line.startswith("| ")]

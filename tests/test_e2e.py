@@ -141,6 +141,7 @@ def test_certificate_expiring_during_the_test_is_renewed_on_next_connection(
 
     assert again.returncode == 0, again.stderr
     assert station.sandbox.controls.calls("sign_training") == 2
+    assert station.sandbox.controls.calls("search") == 1  # the job's project is remembered
     assert station.cert_file(TRAINING_HOST).read_text() != first
 
 
