@@ -199,14 +199,12 @@ def _targets_baseten(line: ConfigLine) -> bool:
 
 def find_truss_block(lines: Sequence[ConfigLine]) -> tuple[int, int] | None:
     """First and last index of a block written by `truss ssh setup`, if complete."""
-    start = next(
-        (i for i, line in enumerate(lines) if line.content.strip() == TRUSS_START_MARKER), None
-    )
+    marked = [i for i, line in enumerate(lines) if "baseten-ssh" in line.content]
+    start = next((i for i in marked if lines[i].content.strip() == TRUSS_START_MARKER), None)
     if start is None:
         return None
     end = next(
-        (i for i in range(start + 1, len(lines)) if lines[i].content.strip() == TRUSS_END_MARKER),
-        None,
+        (i for i in marked if i > start and lines[i].content.strip() == TRUSS_END_MARKER), None
     )
     return None if end is None else (start, end)
 
