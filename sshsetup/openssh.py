@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Mapping
+import threading
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +37,20 @@ class OpenSSH:
         if config is not None:
             args += ["-F", str(config)]
         return self.run(*args, host)
+
+    def evaluate_each(self, hosts: Sequence[str], config: Path) -> list[CommandResult]:
+        """``ssh -G -F config`` for several hosts at once (the runs are independent)."""
+        results: dict[str, CommandResult] = {}
+
+        def evaluate(host: str) -> None:
+            results[host] = self.evaluate(host, config)
+
+        threads = [threading.Thread(target=evaluate, args=(host,)) for host in hosts]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        return [results[host] for host in hosts]
 
     def understands_use_keychain(self) -> bool:
         """Apple's build knows UseKeychain; every other build rejects it (field guide C2)."""

@@ -251,8 +251,9 @@ def _validate(ssh: OpenSSH, paths: Paths, config: ConfigFile, candidate: bytes) 
     with tempfile.TemporaryDirectory(dir=paths.state_dir, prefix="validate-") as directory:
         candidate_path = Path(directory) / "candidate-config"
         candidate_path.write_bytes(candidate)
-        for host in EXAMPLE_HOSTS:
-            result = ssh.evaluate(host, candidate_path)
+        for host, result in zip(
+            EXAMPLE_HOSTS, ssh.evaluate_each(EXAMPLE_HOSTS, candidate_path), strict=True
+        ):
             if result.ok:
                 continue
             if config.data is not None:
