@@ -103,8 +103,8 @@ def split_lines(text: str) -> tuple[ConfigLine, ...]:
     return tuple(lines)
 
 
-def join_lines(lines: Sequence[ConfigLine] | Sequence[str]) -> str:
-    return "".join(line if isinstance(line, str) else line.text for line in lines)
+def join_lines(lines: Sequence[ConfigLine]) -> str:
+    return "".join([line.content + line.eol for line in lines])
 
 
 def dominant_eol(lines: Sequence[ConfigLine]) -> str:
