@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from certkit import make_key_pair
+from plugin_setup import changed_env
 
 from sshsetup.connect.settings import write_connect_settings
 from sshsetup.paths import Paths
@@ -79,13 +80,7 @@ class Client:
         )
 
     def env_with(self, changes: dict[str, str | None]) -> dict[str, str]:
-        env = dict(self.env)
-        for name, value in changes.items():
-            if value is None:
-                env.pop(name, None)
-            else:
-                env[name] = value
-        return env
+        return changed_env(self.env, changes)
 
     def ssh(
         self, host: str, command: str, stdin: bytes = b""
@@ -107,7 +102,6 @@ class Client:
             env=self.env,
             timeout=60,
         )  # fmt: skip
-
 
     def sshsetup(self, *args: str, **changes: str | None) -> subprocess.CompletedProcess[str]:
         """``python -m sshsetup ARGS`` in this home."""

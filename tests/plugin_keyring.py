@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 from keyring.backend import KeyringBackend
 from keyring.errors import KeyringLocked
-from plugin_setup import REPO_ROOT, CliResult, SetupHome, run_sshsetup
+from plugin_setup import REPO_ROOT, CliResult, SetupHome, changed_env, run_sshsetup
 
 PLAINTEXT_BACKEND = "keyrings.alt.file.PlaintextKeyring"
 REFUSING_BACKEND = "plugin_keyring.RefusingKeyring"
@@ -113,13 +113,7 @@ class KeyringHome(SetupHome):
         return run_sshsetup(self.env_with(changes), *args, input_text=input_text)
 
     def env_with(self, changes: Mapping[str, str | None]) -> dict[str, str]:
-        env = dict(self.env)
-        for name, value in changes.items():
-            if value is None:
-                env.pop(name, None)
-            else:
-                env[name] = value
-        return env
+        return changed_env(self.env, changes)
 
     def with_refusing_backend(self) -> dict[str, str | None]:
         return {

@@ -89,6 +89,17 @@ def run_sshsetup(
     return CliResult(tuple(args), completed.returncode, completed.stdout, completed.stderr)
 
 
+def changed_env(env: Mapping[str, str], changes: Mapping[str, str | None]) -> dict[str, str]:
+    """A copy of ``env`` with ``changes`` applied (None removes a variable)."""
+    result = dict(env)
+    for name, value in changes.items():
+        if value is None:
+            result.pop(name, None)
+        else:
+            result[name] = value
+    return result
+
+
 @dataclass
 class SetupHome:
     """A throwaway home directory with every sshsetup location inside it."""

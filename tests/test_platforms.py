@@ -25,8 +25,27 @@ GIT_SSH = "C:\\Program Files\\Git\\usr\\bin\\ssh.exe"
 KEY = Path("C:\\Users\\me\\.ssh\\id_rsa")
 
 
+def paths_in(directory: Path) -> Paths:
+    return Paths.from_environment(
+        {
+            "HOME": str(directory),
+            "SSHSETUP_CONFIG_DIR": str(directory),
+            "SSHSETUP_STATE_DIR": str(directory),
+        }
+    )
+
+
 def ok(stdout: str = "", stderr: str = "") -> CommandResult:
     return CommandResult(0, stdout, stderr)
+
+
+SYSTEM32_SSH_FIRST = {
+    WHERE_SSH: ok(recorded("windows/where_ssh_system32_first.txt")),
+    (SYSTEM32_SSH, "-V"): ok(stderr=recorded("windows/ssh_v_win32_9.5p1.txt")),
+    ("git", "config", "--get", "core.sshCommand"): ok(
+        recorded("windows/git_config_sshcommand_win32.txt")
+    ),
+}
 
 
 def sc(query: str, qc: str) -> dict[tuple[str, ...], CommandResult]:
@@ -237,21 +256,11 @@ def test_config_readable_by_everyone_is_fine_but_modify_by_another_user_is_not()
 
 
 def test_windows_uses_the_pipe_when_ssh_auth_sock_is_unset(tmp_path: Path) -> None:
-    paths = Paths.from_environment(
-        {
-            "HOME": str(tmp_path),
-            "SSHSETUP_CONFIG_DIR": str(tmp_path),
-            "SSHSETUP_STATE_DIR": str(tmp_path),
-        }
-    )
+    paths = paths_in(tmp_path)
     platform = windows(
         {
             **sc("sc_query_stopped", "sc_qc_disabled"),
-            WHERE_SSH: ok(recorded("windows/where_ssh_system32_first.txt")),
-            (SYSTEM32_SSH, "-V"): ok(stderr=recorded("windows/ssh_v_win32_9.5p1.txt")),
-            ("git", "config", "--get", "core.sshCommand"): ok(
-                recorded("windows/git_config_sshcommand_win32.txt")
-            ),
+            **SYSTEM32_SSH_FIRST,
         }
     )
     results = by_id(collect_agent_checks(platform, paths, {}, timeout=0.5))
@@ -262,21 +271,11 @@ def test_windows_uses_the_pipe_when_ssh_auth_sock_is_unset(tmp_path: Path) -> No
 
 
 def test_windows_flags_a_unix_style_ssh_auth_sock_left_by_git_bash(tmp_path: Path) -> None:
-    paths = Paths.from_environment(
-        {
-            "HOME": str(tmp_path),
-            "SSHSETUP_CONFIG_DIR": str(tmp_path),
-            "SSHSETUP_STATE_DIR": str(tmp_path),
-        }
-    )
+    paths = paths_in(tmp_path)
     platform = windows(
         {
             **sc("sc_query_running", "sc_qc_auto"),
-            WHERE_SSH: ok(recorded("windows/where_ssh_system32_first.txt")),
-            (SYSTEM32_SSH, "-V"): ok(stderr=recorded("windows/ssh_v_win32_9.5p1.txt")),
-            ("git", "config", "--get", "core.sshCommand"): ok(
-                recorded("windows/git_config_sshcommand_win32.txt")
-            ),
+            **SYSTEM32_SSH_FIRST,
         },
         SSH_AUTH_SOCK="/tmp/ssh-XXXXabc/agent.1234",
     )
