@@ -107,10 +107,10 @@ def join_lines(lines: Sequence[ConfigLine]) -> str:
     return "".join([line.content + line.eol for line in lines])
 
 
-def dominant_eol(lines: Sequence[ConfigLine]) -> str:
+def dominant_eol(text: str) -> str:
     """The file's own line-ending style (CRLF when most lines use it), LF for a new file."""
-    crlf = sum(1 for line in lines if line.eol == "\r\n")
-    lf = sum(1 for line in lines if line.eol == "\n")
+    crlf = text.count("\r\n")
+    lf = text.count("\n") - crlf
     return "\r\n" if crlf > lf else "\n"
 
 

@@ -126,7 +126,7 @@ def install_block(
     if use_keychain:
         lines, ignore_unknown, notes = _cover_use_keychain(lines, position)
     block = render(ignore_unknown, notes)
-    eol = dominant_eol(lines)
+    eol = dominant_eol(text)
     before = lines[:position]
     after = lines[position:]
     if after or not before or before[-1].eol:

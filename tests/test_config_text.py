@@ -72,7 +72,7 @@ def test_value_offset_points_at_first_argument() -> None:
     [("", "\n"), ("a\n", "\n"), ("a\r\nb\r\nc\n", "\r\n"), ("a\r\nb\nc\n", "\n"), ("a", "\n")],
 )
 def test_dominant_eol(text: str, eol: str) -> None:
-    assert dominant_eol(split_lines(text)) == eol
+    assert dominant_eol(text) == eol
 
 
 def test_pattern_list_splits_host_words_and_match_commas() -> None:
