@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import threading
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -94,11 +95,12 @@ def _setup(paths: Paths, request: SetupRequest, prompter: Prompter, ssh: OpenSSH
         outcome.warn(f"{source}: {notice}")
     installed = config_with_block(stripped, spec)
     new_text = installed.text
-    _report_findings(new_text, source, outcome)
-
     old_data = config.data or b""
     new_data = encode(new_text)
     changed = new_data != old_data
+    # ssh checks the candidate while the findings are worked out (independent work).
+    validation = _Validation(ssh, paths, config, new_data) if changed and ssh else None
+    _report_findings(new_text, source, outcome)
     if changed and options.use_keychain and ssh is not None and not ssh.understands_use_keychain():
         outcome.warn(
             "this OpenSSH is not Apple's build: it does not know UseKeychain, so the block's "
@@ -116,8 +118,8 @@ def _setup(paths: Paths, request: SetupRequest, prompter: Prompter, ssh: OpenSSH
         "backup": None,
         "warnings": outcome.warnings,
     }
-    if changed and ssh is not None:
-        _validate(ssh, paths, config, new_data)
+    if validation is not None:
+        validation.wait()
     if request.dry_run:
         diff = unified_diff(paths.ssh_config, text if not config.has_bom else config.text, new_text)
         result["diff"] = diff
@@ -243,6 +245,26 @@ def _report_findings(text: str, source: str, outcome: Outcome) -> None:
             f"{source} line {line.number}: `{line.content.strip()}` also targets Baseten "
             f"hosts; for settings both give, {winner} wins (it comes first)"
         )
+
+
+class _Validation:
+    """``_validate`` in a background thread; ``wait()`` re-raises its error."""
+
+    def __init__(self, ssh: OpenSSH, paths: Paths, config: ConfigFile, candidate: bytes) -> None:
+        self._error: Exception | None = None
+        self._thread = threading.Thread(target=self._run, args=(ssh, paths, config, candidate))
+        self._thread.start()
+
+    def _run(self, ssh: OpenSSH, paths: Paths, config: ConfigFile, candidate: bytes) -> None:
+        try:
+            _validate(ssh, paths, config, candidate)
+        except Exception as exc:  # whatever it is, the install must not go ahead unchecked
+            self._error = exc
+
+    def wait(self) -> None:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
 
 
 def _validate(ssh: OpenSSH, paths: Paths, config: ConfigFile, candidate: bytes) -> None:
