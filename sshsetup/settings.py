@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sshsetup.atomic_write import ensure_private_dir, write_atomic
+from sshsetup.connect.atomic_write import ensure_private_dir, write_atomic
 from sshsetup.errors import UserError
 
 DEFAULT_REMOTE = "baseten"

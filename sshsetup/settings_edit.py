@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from sshsetup.file_lock import file_lock
+from sshsetup.connect.file_lock import file_lock
 from sshsetup.paths import Paths
 from sshsetup.settings import Remote, Settings, load_settings, save_settings
 

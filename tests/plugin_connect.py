@@ -14,7 +14,7 @@ import pytest
 from certkit import make_key_pair
 from plugin_setup import changed_env
 
-from sshsetup.connect.settings import write_connect_settings
+from sshsetup.connect.installation import write_connect_settings
 from sshsetup.paths import Paths
 from sshsetup.sandbox import Sandbox
 

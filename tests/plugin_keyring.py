@@ -134,7 +134,7 @@ class KeyringHome(SetupHome):
         script = (
             "import json, os, sys\n"
             "sys.path.insert(0, sys.argv[2])\n"
-            "from sshsetup.credentials import api_key_source, resolve_api_key\n"
+            "from sshsetup.connect.credentials import api_key_source, resolve_api_key\n"
             "from sshsetup.paths import Paths\n"
             "paths = Paths.from_environment(os.environ)\n"
             "print(json.dumps({'key': resolve_api_key(sys.argv[1], paths, os.environ),\n"

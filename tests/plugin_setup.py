@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from sshsetup.block import BlockSpec
+from sshsetup.block_plan import block_spec
 from sshsetup.openssh import EXAMPLE_HOSTS, NO_FETCH_ENV, effective_settings
 from sshsetup.paths import Paths
-from sshsetup.plan import block_spec
 from sshsetup.settings import BlockOptions, Settings
+from sshsetup.sshconfig.block import BlockSpec
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 FIXTURE_CONFIGS = REPO_ROOT / "fixtures" / "configs"

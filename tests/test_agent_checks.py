@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from plugin_agent import RunningAgent, make_key, start_agent, stop_agent
 
-from sshsetup.agent_checks import collect_agent_checks
-from sshsetup.check_result import CheckResult, Status, exit_code_for
+from sshsetup.checks.agent import collect_agent_checks
+from sshsetup.checks.result import CheckResult, Status, exit_code_for
 from sshsetup.exit_codes import ExitCode
 from sshsetup.openssh import effective_settings
 from sshsetup.paths import Paths

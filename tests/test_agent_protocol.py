@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from plugin_agent import RunningAgent, make_key, recorded
 
-from sshsetup.agent_protocol import (
+from sshsetup.agent.protocol import (
     MAX_REPLY_BYTES,
     AgentError,
     list_identities,

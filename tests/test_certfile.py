@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.serialization import (
     load_ssh_public_identity,
 )
 
-from sshsetup.certfile import (
+from sshsetup.connect.certfile import (
     FOREVER,
     HOST_CERT,
     Certificate,

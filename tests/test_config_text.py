@@ -1,4 +1,4 @@
-"""The lossless line model of an ssh config (sshsetup.config_text) and the scan built on it."""
+"""The lossless line model of an ssh config (sshsetup.sshconfig.lines) and the scan built on it."""
 
 from __future__ import annotations
 
@@ -6,8 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sshsetup.config_scan import first_anchor, globs_intersect, section_can_match
-from sshsetup.config_text import (
+from sshsetup.sshconfig.lines import (
     ConfigLine,
     decode,
     dominant_eol,
@@ -16,6 +15,7 @@ from sshsetup.config_text import (
     pattern_list,
     split_lines,
 )
+from sshsetup.sshconfig.placement import first_anchor, globs_intersect, section_can_match
 
 
 @settings(max_examples=200, deadline=None)

@@ -18,7 +18,7 @@ from certkit import make_key_pair, sign_with_cryptography, write_ca
 from cryptography.hazmat.primitives.serialization import load_ssh_private_key
 from plugin_connect import HOOK, MODEL_HOST, TRAINING_HOST, Client, assert_one_clean_line
 
-from sshsetup.certfile import parse_certificate, public_key_blob
+from sshsetup.connect.certfile import parse_certificate, public_key_blob
 from sshsetup.connect.relay import relay_threads
 from sshsetup.connect.tunnel import ProxyError, open_tunnel, tls_context
 
@@ -196,9 +196,10 @@ def test_relay_carries_megabytes_both_ways(client: Client) -> None:
     assert result.returncode == 0, result.stderr
     digest = hashlib.sha256(upload).hexdigest().encode()
     assert result.stdout.startswith(digest)
-    assert result.stdout.endswith(b"\0" * 1000) and len(result.stdout) == 4000000 + len(
-        result.stdout.split(b"\n", 1)[0]
-    ) + 1
+    assert (
+        result.stdout.endswith(b"\0" * 1000)
+        and len(result.stdout) == 4000000 + len(result.stdout.split(b"\n", 1)[0]) + 1
+    )
 
 
 def test_proxy_fetches_a_session_when_none_is_cached(client: Client) -> None:

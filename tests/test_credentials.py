@@ -12,9 +12,8 @@ import sys
 import pytest
 from plugin_keyring import KeyringHome
 
-from sshsetup.credentials import api_key_problem, validate_api_key
-from sshsetup.errors import UserError
-from sshsetup.remotes import (
+from sshsetup.connect.credentials import api_key_problem, validate_api_key
+from sshsetup.connect.remotes import (
     DEFAULT_API_BASE_URL,
     api_base_url,
     cleartext_warning,
@@ -22,6 +21,7 @@ from sshsetup.remotes import (
     remote_for_host,
     validate_base_url,
 )
+from sshsetup.errors import UserError
 from sshsetup.settings import Remote, Settings, save_settings
 
 KEYRING_KEY = "sk-keyring.KEYRINGSOURCE0001"
@@ -242,7 +242,8 @@ def test_credentials_module_does_not_import_keyring_until_needed(keyring_home: K
         [
             sys.executable,
             "-c",
-            "import sys, sshsetup.credentials, sshsetup.remotes; print('keyring' in sys.modules)",
+            "import sys, sshsetup.connect.credentials, sshsetup.connect.remotes; "
+            "print('keyring' in sys.modules)",
         ],
         capture_output=True,
         text=True,

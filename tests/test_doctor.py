@@ -16,14 +16,14 @@ import pytest
 from plugin_doctor import DOCTOR_HOST, FAKE_API_KEY, DoctorHome, DoctorRun
 from plugin_setup import REPO_ROOT
 
-from sshsetup.check_result import CheckResult, Status
-from sshsetup.doctor_checks import (
+from sshsetup.checks.doctor import (
     REMOTE_MARKER,
     RemoteProbe,
     config_accepted_check,
     remote_checks,
     ssh_complaint,
 )
+from sshsetup.checks.result import CheckResult, Status
 from sshsetup.process import CommandResult
 from sshsetup.sandbox import Sandbox
 

@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 from plugin_agent import RecordedRunner, make_key, recorded
 from plugin_doctor import DOCTOR_HOST, FAKE_API_KEY, DoctorHome, DoctorRun, now
 
-from sshsetup.check_result import CheckResult, Status
+from sshsetup.checks.result import CheckResult, Status
 from sshsetup.commands.doctor import collect_doctor_checks
 from sshsetup.openssh import find_openssh
 from sshsetup.platforms.macos import MacOSPlatform

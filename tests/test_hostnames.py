@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sshsetup.hostnames import MODEL, TRAINING, HostName, HostNameError, parse_host
+from sshsetup.baseten import MODEL, TRAINING, HostName, HostNameError, parse_host
 
 
 @pytest.mark.parametrize(

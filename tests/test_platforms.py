@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from plugin_agent import RecordedRunner, recorded
 
-from sshsetup.agent_checks import collect_agent_checks
-from sshsetup.check_result import CheckResult, Status
+from sshsetup.checks.agent import collect_agent_checks
+from sshsetup.checks.result import CheckResult, Status
 from sshsetup.paths import Paths
 from sshsetup.platforms import platform_for
 from sshsetup.platforms.base import agent_kind

@@ -349,7 +349,7 @@ def test_cli_json_first_line_then_clean_exit(tmp_path: Path, stop: str) -> None:
         with urllib.request.urlopen(request, timeout=10) as search:
             found = json.loads(search.read())
         assert found["training_jobs"][0]["id"] == "demo"
-        assert "Match host \"training-job-" in (home / ".ssh" / "config").read_text()
+        assert 'Match host "training-job-' in (home / ".ssh" / "config").read_text()
         if stop == "stdin closes":
             process.stdin.close()
         else:

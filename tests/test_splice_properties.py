@@ -18,11 +18,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from plugin_setup import MODEL_HOST, TRAINING_HOST, SetupHome, cut_block, ssh_g
 
-from sshsetup.block import BlockSpec
-from sshsetup.config_text import decode, encode
-from sshsetup.plan import config_with_block
+from sshsetup.block_plan import config_with_block
 from sshsetup.settings import BlockOptions
-from sshsetup.splice import strip_block
+from sshsetup.sshconfig.block import BlockSpec
+from sshsetup.sshconfig.lines import decode, encode
+from sshsetup.sshconfig.splice import strip_block
 
 pytestmark = pytest.mark.posix_only
 

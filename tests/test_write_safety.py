@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from plugin_setup import REPO_ROOT, TRAINING_HOST, SetupHome, block_span, cut_block
 
-from sshsetup.atomic_write import TEMP_PREFIX
+from sshsetup.connect.atomic_write import TEMP_PREFIX
 
 pytestmark = pytest.mark.posix_only
 
@@ -59,7 +59,7 @@ def temp_files(directory: Path) -> list[Path]:
 
 
 WRITE_DIRECTLY = (
-    "import sys; from pathlib import Path; from sshsetup.atomic_write import write_atomic; "
+    "import sys; from pathlib import Path; from sshsetup.connect.atomic_write import write_atomic; "
     "write_atomic(Path(sys.argv[1]), sys.argv[2].encode())"
 )
 

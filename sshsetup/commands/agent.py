@@ -8,14 +8,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from sshsetup.agent_checks import (
+from sshsetup.agent.protocol import AgentError
+from sshsetup.checks.agent import (
     collect_agent_checks,
     locate_agent,
     public_key_fingerprint,
     query_agent,
 )
-from sshsetup.agent_protocol import AgentError
-from sshsetup.check_result import CheckResult, Status, exit_code_for, render_text
+from sshsetup.checks.result import CheckResult, Status, exit_code_for, render_text
 from sshsetup.errors import UserError
 from sshsetup.exit_codes import ExitCode
 from sshsetup.openssh import EXAMPLE_HOSTS, config_arguments, effective_settings, find_openssh

@@ -12,16 +12,22 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sshsetup.certfile import FOREVER, Certificate, CertificateError, format_time, parse_certificate
-from sshsetup.certificates import (
+from sshsetup.connect.certfile import (
+    FOREVER,
+    Certificate,
+    CertificateError,
+    format_time,
+    parse_certificate,
+)
+from sshsetup.connect.fetch import (
     cached_hosts,
     ensure_host,
     orphan_sessions,
     parse_host_or_error,
     remove_host,
 )
+from sshsetup.connect.installation import ConnectSettings
 from sshsetup.connect.session import certificate_problem, read_session
-from sshsetup.connect.settings import ConnectSettings
 from sshsetup.errors import UserError
 from sshsetup.exit_codes import ExitCode
 from sshsetup.output import emit_result, say

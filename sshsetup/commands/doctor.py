@@ -15,12 +15,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from sshsetup.agent_checks import collect_agent_checks
-from sshsetup.certfile import CertificateError, parse_certificate
-from sshsetup.check_result import CheckResult, Status, exit_code_for, render_text
-from sshsetup.commands.status import collect_status
-from sshsetup.config_origin import SYSTEM_CONFIG, Origin, first_setting
-from sshsetup.doctor_checks import (
+from sshsetup.baseten import HostNameError, check_characters, parse_host
+from sshsetup.block_plan import block_spec, key_file_for
+from sshsetup.checks.agent import collect_agent_checks
+from sshsetup.checks.doctor import (
     REMOTE_COMMAND,
     BlockSpan,
     RemoteProbe,
@@ -39,9 +37,11 @@ from sshsetup.doctor_checks import (
     use_keychain_check,
     workload_for,
 )
+from sshsetup.checks.result import CheckResult, Status, exit_code_for, render_text
+from sshsetup.commands.status import collect_status
+from sshsetup.connect.certfile import CertificateError, parse_certificate
 from sshsetup.errors import UserError
 from sshsetup.exit_codes import ExitCode
-from sshsetup.hostnames import HostNameError, check_characters, parse_host
 from sshsetup.openssh import (
     EXAMPLE_HOSTS,
     NO_FETCH_ENV,
@@ -52,10 +52,10 @@ from sshsetup.openssh import (
 )
 from sshsetup.output import colour_enabled, emit_result
 from sshsetup.paths import Paths
-from sshsetup.plan import block_spec, key_file_for
 from sshsetup.platforms import Platform, current_platform
 from sshsetup.process import run_command
 from sshsetup.settings import load_settings
+from sshsetup.sshconfig.origin import SYSTEM_CONFIG, Origin, first_setting
 
 REMOTE_TIMEOUT_SECONDS = 45.0
 CONNECT_TIMEOUT_SECONDS = 15
@@ -126,8 +126,8 @@ def _collect(
 
 
 def _api_key_result(host: str, paths: Paths, env: Mapping[str, str]) -> CheckResult:
-    from sshsetup.credentials import api_key_source
-    from sshsetup.remotes import remote_for_host
+    from sshsetup.connect.credentials import api_key_source
+    from sshsetup.connect.remotes import remote_for_host
 
     try:
         host_remote = parse_host(host).remote

@@ -13,28 +13,28 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any, BinaryIO
 
-from sshsetup.credentials import (
+from sshsetup.connect.credentials import (
     MAX_API_KEY_LENGTH,
     KeyringChoice,
     store_in_keyring,
     usable_keyring,
     validate_api_key,
 )
-from sshsetup.errors import UserError
-from sshsetup.exit_codes import ExitCode
-from sshsetup.file_lock import file_lock
-from sshsetup.output import emit_result, say
-from sshsetup.paths import Paths
-from sshsetup.plaintext_keys import store_plaintext_key
-from sshsetup.remotes import (
+from sshsetup.connect.file_lock import file_lock
+from sshsetup.connect.plaintext_keys import store_plaintext_key
+from sshsetup.connect.remotes import (
     api_base_url,
     cleartext_warning,
     normalize_remote_name,
     validate_base_url,
 )
+from sshsetup.connect.trussrc import find_section, no_key_error, read_trussrc, trussrc_path
+from sshsetup.errors import UserError
+from sshsetup.exit_codes import ExitCode
+from sshsetup.output import emit_result, say
+from sshsetup.paths import Paths
 from sshsetup.settings import load_settings
 from sshsetup.settings_edit import KEEP, edit_settings, with_remote
-from sshsetup.trussrc import find_section, no_key_error, read_trussrc, trussrc_path
 
 STORE_KEYRING = "keyring"
 STORE_FILE = "file"

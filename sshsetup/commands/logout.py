@@ -9,19 +9,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sshsetup.credentials import api_key_source, delete_from_keyring
-from sshsetup.errors import UserError
-from sshsetup.exit_codes import ExitCode
-from sshsetup.file_lock import file_lock
-from sshsetup.output import emit_result, say
-from sshsetup.paths import Paths
-from sshsetup.plaintext_keys import (
+from sshsetup.connect.credentials import api_key_source, delete_from_keyring
+from sshsetup.connect.file_lock import file_lock
+from sshsetup.connect.plaintext_keys import (
     PlaintextKeysProblem,
     delete_plaintext_key,
     plaintext_keys_file,
     read_plaintext_keys,
 )
-from sshsetup.remotes import normalize_remote_name
+from sshsetup.connect.remotes import normalize_remote_name
+from sshsetup.errors import UserError
+from sshsetup.exit_codes import ExitCode
+from sshsetup.output import emit_result, say
+from sshsetup.paths import Paths
 from sshsetup.settings import load_settings
 
 

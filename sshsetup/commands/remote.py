@@ -6,18 +6,22 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from sshsetup.credentials import LOOKUP_ORDER, api_key_source
-from sshsetup.errors import UserError
-from sshsetup.exit_codes import ExitCode
-from sshsetup.output import emit_result, say
-from sshsetup.paths import Paths
-from sshsetup.plaintext_keys import PlaintextKeysProblem, plaintext_keys_file, read_plaintext_keys
-from sshsetup.remotes import (
+from sshsetup.connect.credentials import LOOKUP_ORDER, api_key_source
+from sshsetup.connect.plaintext_keys import (
+    PlaintextKeysProblem,
+    plaintext_keys_file,
+    read_plaintext_keys,
+)
+from sshsetup.connect.remotes import (
     api_base_url,
     cleartext_warning,
     normalize_remote_name,
     validate_base_url,
 )
+from sshsetup.errors import UserError
+from sshsetup.exit_codes import ExitCode
+from sshsetup.output import emit_result, say
+from sshsetup.paths import Paths
 from sshsetup.settings import Remote, load_settings
 from sshsetup.settings_edit import edit_settings, with_remote
 

@@ -6,13 +6,13 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from sshsetup.config_file import read_config, replace_config, unified_diff
-from sshsetup.config_text import encode
+from sshsetup.connect.file_lock import file_lock
 from sshsetup.exit_codes import ExitCode
-from sshsetup.file_lock import file_lock
 from sshsetup.output import emit_result, say
 from sshsetup.paths import Paths
-from sshsetup.splice import strip_block
+from sshsetup.sshconfig.file import read_config, replace_config, unified_diff
+from sshsetup.sshconfig.lines import encode
+from sshsetup.sshconfig.splice import strip_block
 
 
 def run(paths: Paths, purge: bool, dry_run: bool, json_output: bool) -> int:

@@ -9,30 +9,30 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from sshsetup.atomic_write import ensure_private_dir
-from sshsetup.config_file import ConfigFile, read_config, replace_config, unified_diff
-from sshsetup.config_scan import (
-    find_truss_block,
-    other_baseten_entries,
-)
-from sshsetup.config_text import UTF8_BOM, encode, join_lines, split_lines
-from sshsetup.errors import UserError
-from sshsetup.exit_codes import ExitCode
-from sshsetup.file_lock import file_lock
-from sshsetup.keys import KeyPair, find_truss_key, generate_key_pair, load_key_pair
-from sshsetup.openssh import EXAMPLE_HOSTS, OpenSSH, find_openssh
-from sshsetup.output import emit_result, say
-from sshsetup.paths import Paths
-from sshsetup.plan import (
+from sshsetup.block_plan import (
     aliases_after,
     block_spec,
     config_with_block,
     key_file_for,
     shadowing_lines,
 )
+from sshsetup.connect.atomic_write import ensure_private_dir
+from sshsetup.connect.file_lock import file_lock
+from sshsetup.errors import UserError
+from sshsetup.exit_codes import ExitCode
+from sshsetup.keypair import KeyPair, find_truss_key, generate_key_pair, load_key_pair
+from sshsetup.openssh import EXAMPLE_HOSTS, OpenSSH, find_openssh
+from sshsetup.output import emit_result, say
+from sshsetup.paths import Paths
 from sshsetup.prompts import Prompter
 from sshsetup.settings import BlockOptions, Settings, load_settings, save_settings
-from sshsetup.splice import StrippedConfig, locate_block, strip_block
+from sshsetup.sshconfig.file import ConfigFile, read_config, replace_config, unified_diff
+from sshsetup.sshconfig.lines import UTF8_BOM, encode, join_lines, split_lines
+from sshsetup.sshconfig.placement import (
+    find_truss_block,
+    other_baseten_entries,
+)
+from sshsetup.sshconfig.splice import StrippedConfig, locate_block, strip_block
 
 
 @dataclass(frozen=True)
@@ -298,7 +298,7 @@ def _validate(ssh: OpenSSH, paths: Paths, config: ConfigFile, candidate: bytes) 
 
 
 def _save_settings_and_connect(paths: Paths, old: Settings, new: Settings) -> None:
-    from sshsetup.connect.settings import write_connect_settings
+    from sshsetup.connect.installation import write_connect_settings
 
     if new != old or not paths.settings_file.exists():
         save_settings(paths.settings_file, new)

@@ -4,23 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from sshsetup.config_file import latest_backup, read_config
-from sshsetup.config_scan import find_truss_block, other_baseten_entries
-from sshsetup.config_text import split_lines
-from sshsetup.errors import UserError
-from sshsetup.exit_codes import ExitCode
-from sshsetup.keys import load_key_pair
-from sshsetup.output import emit_result
-from sshsetup.paths import Paths
-from sshsetup.plan import (
+from sshsetup.block_plan import (
     aliases_after,
     block_spec,
     config_with_block,
     key_file_for,
     shadowing_lines,
 )
+from sshsetup.errors import UserError
+from sshsetup.exit_codes import ExitCode
+from sshsetup.keypair import load_key_pair
+from sshsetup.output import emit_result
+from sshsetup.paths import Paths
 from sshsetup.settings import load_settings
-from sshsetup.splice import locate_block, strip_block
+from sshsetup.sshconfig.file import latest_backup, read_config
+from sshsetup.sshconfig.lines import split_lines
+from sshsetup.sshconfig.placement import find_truss_block, other_baseten_entries
+from sshsetup.sshconfig.splice import locate_block, strip_block
 
 
 def run(paths: Paths, json_output: bool) -> int:

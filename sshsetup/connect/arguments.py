@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from sshsetup.baseten import HostName, HostNameError, parse_host
+from sshsetup.connect.installation import (
+    ConnectSettings,
+    ConnectSettingsError,
+    load_connect_settings,
+)
 from sshsetup.connect.report import report
-from sshsetup.connect.settings import ConnectSettings, ConnectSettingsError, load_connect_settings
-from sshsetup.hostnames import HostName, HostNameError, parse_host
 
 
 def host_and_settings(argv: list[str], script: str) -> tuple[HostName, ConnectSettings] | None:

@@ -54,7 +54,7 @@ def ensure_certificate(argv: list[str], env: Mapping[str, str]) -> None:
     host, settings = parsed
     if host_problem(settings, host.cache_key, time.time()) is None:
         return
-    from sshsetup.certificates import ensure_host
+    from sshsetup.connect.fetch import ensure_host
     from sshsetup.errors import UserError
 
     try:

@@ -16,13 +16,13 @@ if __name__ == "__main__":  # run by ssh as a script (python -I -S): make sshset
 import contextlib  # noqa: E402
 import time  # noqa: E402
 
+from sshsetup.baseten import HostName  # noqa: E402
 from sshsetup.connect.arguments import host_and_settings  # noqa: E402
+from sshsetup.connect.installation import ConnectSettings  # noqa: E402
 from sshsetup.connect.relay import relay  # noqa: E402
 from sshsetup.connect.report import report  # noqa: E402
 from sshsetup.connect.session import Session, read_session  # noqa: E402
-from sshsetup.connect.settings import ConnectSettings  # noqa: E402
 from sshsetup.connect.tunnel import ProxyError, TlsChannel, open_tunnel, tls_context  # noqa: E402
-from sshsetup.hostnames import HostName  # noqa: E402
 
 TYPE_CHECKING = False  # typing costs ~8 ms of imports; mypy still reads the block
 if TYPE_CHECKING:
@@ -75,7 +75,7 @@ def cached_session(settings: ConnectSettings, host: HostName) -> Session | None:
 def fetched_session(
     settings: ConnectSettings, host: HostName, env: Mapping[str, str]
 ) -> Session | None:
-    from sshsetup.certificates import ensure_session
+    from sshsetup.connect.fetch import ensure_session
     from sshsetup.errors import UserError
 
     try:

@@ -8,17 +8,17 @@ Reading both costs a few file reads and no imports beyond the built-in modules.
 
 from __future__ import annotations
 
-from sshsetup.certfile import (
+from sshsetup.connect import jsonfile
+from sshsetup.connect.certfile import (
     CertificateError,
     capped_margin,
     parse_certificate,
     public_key_blob,
 )
-from sshsetup.connect import jsonfile
 
 TYPE_CHECKING = False  # typing costs ~8 ms of imports; mypy still reads the block
 if TYPE_CHECKING:
-    from sshsetup.connect.settings import ConnectSettings
+    from sshsetup.connect.installation import ConnectSettings
 
 
 class Session:

@@ -212,8 +212,7 @@ def _handshake(channel: TlsChannel, address: str, timeout: float, jwt: str) -> N
         received = channel.receive()
     except ssl.SSLCertVerificationError as exc:
         raise ProxyError(
-            f"TLS verification of the SSH proxy at {address} failed "
-            f"({exc.verify_message or exc})",
+            f"TLS verification of the SSH proxy at {address} failed ({exc.verify_message or exc})",
             hint=_TLS_HINT,
         ) from None
     except TimeoutError:

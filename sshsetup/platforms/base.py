@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from sshsetup.check_result import CheckResult
+from sshsetup.checks.result import CheckResult
 from sshsetup.process import CommandResult
 
 Runner = Callable[[Sequence[str]], CommandResult]

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from functools import cached_property
 from pathlib import Path
 
-from sshsetup.check_result import CheckResult, Status
+from sshsetup.checks.result import CheckResult, Status
 from sshsetup.platforms.base import (
     PermissionProblem,
     Platform,

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from sshsetup.agent_protocol import WINDOWS_AGENT_PIPE, is_windows_pipe
-from sshsetup.check_result import CheckResult, Status
+from sshsetup.agent.protocol import WINDOWS_AGENT_PIPE, is_windows_pipe
+from sshsetup.checks.result import CheckResult, Status
 from sshsetup.platforms.base import PermissionProblem, Platform
 from sshsetup.process import CommandResult
 

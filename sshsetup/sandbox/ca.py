@@ -10,7 +10,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
-from sshsetup.atomic_write import write_atomic
+from sshsetup.connect.atomic_write import write_atomic
 
 CLOCK_SKEW_SECONDS = 60  # valid_after lies this far back, as real CAs do for clock drift
 BASE_EXTENSIONS = (b"permit-port-forwarding", b"permit-pty")

@@ -19,7 +19,7 @@ import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
-from sshsetup.atomic_write import write_atomic
+from sshsetup.connect.atomic_write import write_atomic
 from sshsetup.errors import UserError
 from sshsetup.paths import Paths
 from sshsetup.sandbox import Sandbox

@@ -22,7 +22,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
-from sshsetup.atomic_write import write_atomic
+from sshsetup.connect.atomic_write import write_atomic
 from sshsetup.errors import UserError
 
 BASETEN_ACCOUNTS = ("baseten", "app")

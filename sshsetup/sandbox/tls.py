@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from sshsetup.atomic_write import write_atomic
+from sshsetup.connect.atomic_write import write_atomic
 
 # The proxy address is `localhost:<port>`; clients verify the host part (SNI + hostname check).
 SERVER_NAMES = ("localhost",)

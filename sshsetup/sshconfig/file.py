@@ -9,10 +9,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from sshsetup.atomic_write import ensure_private_dir, resolve_target, write_atomic
-from sshsetup.config_text import UTF8_BOM, decode
+from sshsetup.connect.atomic_write import ensure_private_dir, resolve_target, write_atomic
 from sshsetup.errors import UserError
 from sshsetup.paths import Paths
+from sshsetup.sshconfig.lines import UTF8_BOM, decode
 
 BACKUPS_KEPT = 10
 

@@ -9,7 +9,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from sshsetup.atomic_write import ensure_private_dir
+from sshsetup.connect.atomic_write import ensure_private_dir
 from sshsetup.errors import UserError
 from sshsetup.exit_codes import ExitCode
 

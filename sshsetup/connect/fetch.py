@@ -17,14 +17,19 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from sshsetup.atomic_write import ensure_private_dir, write_atomic
-from sshsetup.certfile import Certificate, CertificateError, parse_certificate, public_key_blob
+from sshsetup.baseten import TRAINING, HostName, HostNameError, parse_host
+from sshsetup.connect.atomic_write import ensure_private_dir, write_atomic
+from sshsetup.connect.certfile import (
+    Certificate,
+    CertificateError,
+    parse_certificate,
+    public_key_blob,
+)
+from sshsetup.connect.file_lock import file_lock
+from sshsetup.connect.installation import ConnectSettings
 from sshsetup.connect.session import Session, host_problem, read_session, session_problem
-from sshsetup.connect.settings import ConnectSettings
 from sshsetup.errors import UserError
 from sshsetup.exit_codes import ExitCode
-from sshsetup.file_lock import file_lock
-from sshsetup.hostnames import TRAINING, HostName, HostNameError, parse_host
 
 CERT_SUFFIX = "-cert.pub"
 _LOCK_SLACK_SECONDS = 15.0
@@ -49,7 +54,7 @@ def ensure_host(
     settings: ConnectSettings, host: HostName, env: Mapping[str, str], *, force: bool = False
 ) -> FetchOutcome:
     """Make sure a usable certificate and session for ``host`` are cached; fetch if not."""
-    from sshsetup.api import timeout_from_env
+    from sshsetup.connect.api import timeout_from_env
 
     timeout = timeout_from_env(env)
     ensure_private_dir(Path(settings.session_dir))
@@ -144,9 +149,9 @@ def orphan_sessions(settings: ConnectSettings) -> Iterator[str]:
 def _fetch(
     settings: ConnectSettings, host: HostName, env: Mapping[str, str], timeout: float
 ) -> Certificate:
-    from sshsetup.api import SigningClient
-    from sshsetup.credentials import resolve_api_key
-    from sshsetup.remotes import api_base_url, remote_for_host
+    from sshsetup.connect.api import SigningClient
+    from sshsetup.connect.credentials import resolve_api_key
+    from sshsetup.connect.remotes import api_base_url, remote_for_host
 
     public_key_text, public_key = _public_key(settings)
     paths = settings.paths(env)
@@ -251,4 +256,3 @@ def _check_proxy_address(address: str, base_url: str) -> None:
             hint="report this to Baseten support",
             exit_code=ExitCode.API_ERROR,
         ) from None
-

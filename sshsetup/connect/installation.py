@@ -141,7 +141,7 @@ def write_connect_settings(
     (a key reused from truss), else ``paths.key_file``."""
     import json
 
-    from sshsetup.atomic_write import ensure_private_dir, write_atomic
+    from sshsetup.connect.atomic_write import ensure_private_dir, write_atomic
 
     if key_file is None:
         from pathlib import Path

@@ -14,7 +14,7 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from sshsetup.atomic_write import ensure_private_dir
+from sshsetup.connect.atomic_write import ensure_private_dir
 from sshsetup.errors import UserError
 
 SUPPORTED_KEY_TYPES = ("ssh-ed25519", "ssh-rsa")

@@ -14,8 +14,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from sshsetup.config_scan import SECTION_KEYWORDS, section_can_match
-from sshsetup.config_text import ConfigLine, decode, split_lines
+from sshsetup.sshconfig.lines import ConfigLine, decode, split_lines
+from sshsetup.sshconfig.placement import SECTION_KEYWORDS, section_can_match
 
 SYSTEM_CONFIG = Path("/etc/ssh/ssh_config")
 MAX_INCLUDE_DEPTH = 16  # as ssh's READCONF_MAX_DEPTH

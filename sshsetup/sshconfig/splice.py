@@ -16,10 +16,15 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from sshsetup.block import IGNORE_UNKNOWN_NOTE, MARKER_TEXT, is_end_marker, is_start_marker
-from sshsetup.config_scan import first_anchor
-from sshsetup.config_text import ConfigLine, dominant_eol, join_lines, split_lines
 from sshsetup.errors import UserError
+from sshsetup.sshconfig.block import (
+    IGNORE_UNKNOWN_NOTE,
+    MARKER_TEXT,
+    is_end_marker,
+    is_start_marker,
+)
+from sshsetup.sshconfig.lines import ConfigLine, dominant_eol, join_lines, split_lines
+from sshsetup.sshconfig.placement import first_anchor
 
 USE_KEYCHAIN = "UseKeychain"
 

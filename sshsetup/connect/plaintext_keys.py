@@ -15,7 +15,7 @@ import os
 import stat
 from pathlib import Path
 
-from sshsetup.atomic_write import ensure_private_dir, write_atomic
+from sshsetup.connect.atomic_write import ensure_private_dir, write_atomic
 from sshsetup.errors import UserError
 from sshsetup.paths import Paths
 

@@ -123,7 +123,7 @@ def check_characters(host: str) -> None:
         shown = " ".join(repr(char) for char in bad)
         raise HostNameError(
             f"host name {host!r} contains characters not allowed in a Baseten host name: {shown}",
-            hint="only letters, digits, '.' and '-' are allowed; " f"use {_FORMS}",
+            hint=f"only letters, digits, '.' and '-' are allowed; use {_FORMS}",
         )
 
 

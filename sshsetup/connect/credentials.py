@@ -25,11 +25,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from sshsetup.connect.plaintext_keys import (
+    PlaintextKeysProblem,
+    plaintext_keys_file,
+    read_plaintext_keys,
+)
+from sshsetup.connect.trussrc import find_section, read_trussrc, trussrc_path
 from sshsetup.errors import UserError
 from sshsetup.exit_codes import ExitCode
 from sshsetup.paths import Paths
-from sshsetup.plaintext_keys import PlaintextKeysProblem, plaintext_keys_file, read_plaintext_keys
-from sshsetup.trussrc import find_section, read_trussrc, trussrc_path
 
 KEYRING_SERVICE = "sshsetup"
 API_KEY_ENV = "BASETEN_API_KEY"

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from sshsetup import __version__
+from sshsetup.baseten import TRAINING, HostName
 from sshsetup.errors import UserError
 from sshsetup.exit_codes import ExitCode
-from sshsetup.hostnames import TRAINING, HostName
 
 DEFAULT_TIMEOUT_SECONDS = 30.0
 TIMEOUT_ENV = "SSHSETUP_API_TIMEOUT"
@@ -72,9 +72,7 @@ class SigningClient:
         project), which saves the search round-trip."""
         if host.kind == TRAINING:
             project_id = training_project or self.training_project(host)
-            path = (
-                f"/v1/training_projects/{_quote(project_id)}/jobs/{_quote(host.job_id)}/ssh/sign"
-            )
+            path = f"/v1/training_projects/{_quote(project_id)}/jobs/{_quote(host.job_id)}/ssh/sign"
             body: dict[str, Any] = {"public_key": public_key, "replica_id": host.node}
         else:
             path = (

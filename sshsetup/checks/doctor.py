@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sshsetup.block import WORKLOADS, BlockSpec, render_block
-from sshsetup.certfile import (
+from sshsetup.checks.result import CheckResult, Status
+from sshsetup.connect.certfile import (
     USER_CERT,
     Certificate,
     CertificateError,
@@ -25,13 +25,13 @@ from sshsetup.certfile import (
     parse_certificate,
     public_key_blob,
 )
-from sshsetup.check_result import CheckResult, Status
-from sshsetup.config_origin import Origin
-from sshsetup.config_scan import first_ignore_unknown
-from sshsetup.config_text import ConfigLine, decode, split_lines
-from sshsetup.keys import fingerprint_of_blob
+from sshsetup.keypair import fingerprint_of_blob
 from sshsetup.openssh import OpenSSH
 from sshsetup.process import CommandResult
+from sshsetup.sshconfig.block import WORKLOADS, BlockSpec, render_block
+from sshsetup.sshconfig.lines import ConfigLine, decode, split_lines
+from sshsetup.sshconfig.origin import Origin
+from sshsetup.sshconfig.placement import first_ignore_unknown
 
 # The keywords doctor compares between ``ssh -G`` and the block, in the order it reports.
 EFFECTIVE_KEYWORDS = (

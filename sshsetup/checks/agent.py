@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sshsetup.agent_protocol import (
+from sshsetup.agent.protocol import (
     DEFAULT_TIMEOUT_SECONDS,
     AgentError,
     Identity,
@@ -25,8 +25,8 @@ from sshsetup.agent_protocol import (
     list_identities,
     parse_ssh_add_list,
 )
-from sshsetup.check_result import CheckResult, Status
-from sshsetup.keys import fingerprint_of_blob
+from sshsetup.checks.result import CheckResult, Status
+from sshsetup.keypair import fingerprint_of_blob
 from sshsetup.paths import Paths
 from sshsetup.platforms.base import Platform, agent_kind
 

@@ -12,8 +12,8 @@ import fnmatch
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sshsetup.block import FIRST_WINS_KEYWORDS, is_end_marker, is_start_marker
-from sshsetup.config_text import ConfigLine, pattern_list
+from sshsetup.sshconfig.block import FIRST_WINS_KEYWORDS, is_end_marker, is_start_marker
+from sshsetup.sshconfig.lines import ConfigLine, pattern_list
 
 BASETEN_HOST_GLOBS = ("training-job-*.ssh.baseten.co", "model-*.ssh.baseten.co")
 ANY_BASETEN_SSH_GLOB = "*.ssh.baseten.co"

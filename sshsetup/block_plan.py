@@ -7,12 +7,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 
-from sshsetup.block import BlockSpec, render_block
-from sshsetup.config_scan import SECTION_KEYWORDS, SHADOWING_KEYWORDS, section_can_match
-from sshsetup.config_text import ConfigLine
 from sshsetup.paths import Paths, is_windows
 from sshsetup.settings import BlockOptions, Settings
-from sshsetup.splice import InstalledConfig, StrippedConfig, install_block
+from sshsetup.sshconfig.block import BlockSpec, render_block
+from sshsetup.sshconfig.lines import ConfigLine
+from sshsetup.sshconfig.placement import SECTION_KEYWORDS, SHADOWING_KEYWORDS, section_can_match
+from sshsetup.sshconfig.splice import InstalledConfig, StrippedConfig, install_block
 
 
 def connect_scripts() -> tuple[Path, Path]:
@@ -85,7 +85,7 @@ def shadowing_lines(lines: Sequence[ConfigLine], block_start: int) -> list[Findi
 
 def aliases_after(lines: Sequence[ConfigLine], block_end: int) -> list[Finding]:
     """`Host alias` + `HostName training-job-…` after the block: the block misses them (A7)."""
-    from sshsetup.config_scan import BASETEN_HOST_GLOBS, globs_intersect
+    from sshsetup.sshconfig.placement import BASETEN_HOST_GLOBS, globs_intersect
 
     findings = []
     for line in lines[block_end + 1 :]:
