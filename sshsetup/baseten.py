@@ -1,17 +1,25 @@
-"""Baseten's SSH host names (field guide F3), parsed and validated.
+"""Baseten's side of SSH, in one place: host names, workloads, endpoints, other clients' marks.
+
+Every fact about Baseten that sshsetup relies on is written here once
+(docs/baseten-protocol.md#hostname-grammar); the block's patterns, the hostname grammar, the
+placement scan, the API client and the sandbox all read it from here. Host names::
 
     training-job-<job_id>-<node>[.<remote>[.<api_prefix>]].ssh.baseten.co
     model-<model_id>-<deployment_id>[-<replica>][.<remote>[.<api_prefix>]].ssh.baseten.co
 
-Lean on purpose (no imports at all): the Match hook parses ``%h`` on every ssh run.
-Only ``[A-Za-z0-9.-]`` is accepted, so a name can never escape a shell command line or
-an ssh token. The suffix is compared case-insensitively (``Match host`` is), and the
-lower-cased name (what ssh's ``%h`` becomes in CertificateFile) names the cache files.
+Lean on purpose (no imports but sshsetup.errors, itself import-free): the Match hook parses
+``%h`` on every ssh run. Only ``[A-Za-z0-9.-]`` is accepted, so a name can never escape a
+shell command line or an ssh token. The suffix is compared case-insensitively (``Match host``
+is), and the lower-cased name (what ssh's ``%h`` becomes in CertificateFile) names the cache
+files.
 """
 
 from __future__ import annotations
 
+from sshsetup.errors import BadInput
+
 SUFFIX = ".ssh.baseten.co"
+ANY_HOST_GLOB = "*" + SUFFIX
 TRAINING_PREFIX = "training-job-"
 MODEL_PREFIX = "model-"
 TRAINING = "training"
@@ -22,15 +30,77 @@ _FORMS = (
     "training-job-<job_id>-<node>[.<remote>[.<api_prefix>]].ssh.baseten.co or "
     "model-<model_id>-<deployment_id>[-<replica>][.<remote>[.<api_prefix>]].ssh.baseten.co"
 )
+HOSTNAME_HINT = f"use {_FORMS}"
 
 
-class HostNameError(ValueError):
+class Workload:
+    """One kind of host the managed block serves: the hosts it matches and who logs in."""
+
+    __slots__ = ("kind", "host_glob", "remote_user", "example_host")
+
+    def __init__(self, kind: str, host_glob: str, remote_user: str, example_host: str) -> None:
+        self.kind = kind
+        self.host_glob = host_glob
+        self.remote_user = remote_user
+        self.example_host = example_host
+
+    def __repr__(self) -> str:
+        return f"Workload({self.kind!r}, {self.host_glob!r})"
+
+
+WORKLOADS = (
+    Workload(
+        TRAINING, TRAINING_PREFIX + "*" + SUFFIX, "baseten", "training-job-example-0" + SUFFIX
+    ),
+    Workload(MODEL, MODEL_PREFIX + "*" + SUFFIX, "app", "model-example-example" + SUFFIX),
+)
+HOST_GLOBS = tuple(workload.host_glob for workload in WORKLOADS)
+EXAMPLE_HOSTS = tuple(workload.example_host for workload in WORKLOADS)
+
+
+def workload_of(kind: str) -> Workload:
+    return next(workload for workload in WORKLOADS if workload.kind == kind)
+
+
+def workload_matching(hostname: str) -> Workload | None:
+    """The workload whose ``Match host`` glob matches ``hostname`` (as ssh compares it)."""
+    import fnmatch
+
+    name = hostname.lower()
+    return next((w for w in WORKLOADS if fnmatch.fnmatchcase(name, w.host_glob)), None)
+
+
+# --- the REST API (docs/baseten-protocol.md#endpoints) ---------------------------------------
+
+DEFAULT_API_BASE_URL = "https://api.baseten.co"
+API_KEY_ENV = "BASETEN_API_KEY"
+BASE_URL_ENV = "BASETEN_BASE_URL"
+TRUSSRC_ENV = "USER_TRUSSRC_PATH"
+TRUSS_KEYRING_SERVICE = "baseten-truss"
+SEARCH_JOBS_PATH = "/v1/training_jobs/search"
+SIGN_TRAINING_PATH = "/v1/training_projects/{project}/jobs/{job}/ssh/sign"
+SIGN_MODEL_PATH = "/v1/models/{model}/deployments/{deployment}/ssh/sign"
+
+
+def api_base_for_prefix(api_prefix: str) -> str:
+    """The API a host name's ``<api_prefix>`` selects."""
+    return f"https://api.{api_prefix.lower()}.baseten.co"
+
+
+# --- blocks other Baseten clients write ---------------------------------------------------
+# docs/reference-clients.md#truss-01836-block-on-unix
+
+TRUSS_START_MARKER = "# --- baseten-ssh ---"
+TRUSS_END_MARKER = "# --- end baseten-ssh ---"
+TRUSS_KEY_DIR_NAME = "baseten"  # ~/.ssh/baseten, where `truss ssh setup` keeps its key
+TRUSS_KEY_NAMES = ("id_ed25519", "id_rsa")
+
+
+class HostNameError(BadInput):
     """A host name that is not a Baseten SSH host name; ``hint`` says what would be."""
 
-    def __init__(self, message: str, hint: str = f"use {_FORMS}") -> None:
-        super().__init__(message)
-        self.message = message
-        self.hint = hint
+    def __init__(self, message: str, hint: str = HOSTNAME_HINT) -> None:
+        super().__init__(message, hint)
 
 
 class HostName:

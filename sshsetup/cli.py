@@ -1,17 +1,36 @@
-"""The command line: parses arguments, calls a command module, prints. Nothing else.
+"""The command line: parses arguments, builds one Context, runs the command, renders its result.
 
-Command modules are imported inside each command so `sshsetup --help` and cheap
-commands do not pay for the heavy ones (cryptography, keyring, the sandbox).
+``dispatch`` is the only place a command runs and the only place errors are caught: an
+``SshsetupError`` becomes its message and hint (and, with --json, one JSON object) and its
+exit code; anything else is a bug, reported as such. Command modules are imported only
+when they run, so ``sshsetup --help`` and cheap commands do not pay for the heavy ones
+(cryptography, keyring, the sandbox).
+
+Tests run the CLI in-process and hand it their own Context: the invocation's ``obj`` may be
+a ``ContextFactory`` (``typer.testing.CliRunner().invoke(app, args, obj=factory)``).
 """
 
 from __future__ import annotations
 
+import importlib
+import os
+import sys
+import traceback
 from enum import Enum
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn, Protocol
 
 import typer
 
-from sshsetup.error_handler import error_handler
+from sshsetup import __version__
+
+if TYPE_CHECKING:
+    from sshsetup.context import Context
+
+
+class ContextFactory(Protocol):
+    def __call__(self, ssh_config: Path | None, assume_yes: bool) -> Context: ...
+
 
 app = typer.Typer(
     name="sshsetup",
@@ -30,10 +49,87 @@ DryRunOption = typer.Option(False, "--dry-run", help="Print a unified diff; writ
 YesOption = typer.Option(False, "--yes", "-y", help="Never prompt; take each prompt's default.")
 
 
-def _paths(config: Path | None):  # type: ignore[no-untyped-def]
-    from sshsetup.paths import Paths
+def dispatch(
+    command: str,
+    *,
+    json_output: bool = False,
+    config: Path | None = None,
+    assume_yes: bool = False,
+    **request: Any,
+) -> NoReturn:
+    """Run ``sshsetup.commands.<command>`` with a ``Request(**request)`` and exit."""
+    from sshsetup.errors import SshsetupError
+    from sshsetup.exit_codes import ExitCode
 
-    return Paths.from_environment(ssh_config=config)
+    try:
+        from sshsetup.context import Context
+        from sshsetup.output import colour_enabled
+        from sshsetup.results import render
+
+        module = importlib.import_module(f"sshsetup.commands.{command}")
+        if _invocation.factory is not None:
+            context = _invocation.factory(config, assume_yes)
+        else:
+            context = Context.from_environment(os.environ, config, assume_yes)
+        outcome = module.run(context, module.Request(**request))
+        render(outcome, json_output, colour_enabled(sys.stdout))
+        code = int(outcome.exit_code)
+    except SshsetupError as error:
+        from sshsetup.results import render_error
+
+        render_error(error, json_output)
+        code = int(error.exit_code)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        code = 130
+    except BrokenPipeError:
+        # stdout closed early (e.g. piped into `head`): nothing left to say.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = int(ExitCode.INTERNAL)
+    except Exception as exc:  # a bug: say so, with what is needed to report it
+        _report_bug(exc, json_output)
+        code = int(ExitCode.INTERNAL)
+    raise SystemExit(code)
+
+
+def _report_bug(exc: Exception, json_output: bool) -> None:
+    from sshsetup.connect.environment import DEBUG_ENV
+    from sshsetup.errors import InternalError
+    from sshsetup.results import render_error
+
+    error = InternalError(
+        f"internal error: {type(exc).__name__}: {exc}",
+        hint=f"re-run with {DEBUG_ENV}=1 for the traceback and report it",
+    )
+    if os.environ.get(DEBUG_ENV):
+        traceback.print_exc()
+    render_error(error, json_output)
+
+
+class _Invocation:
+    """What the app's callback learnt about this invocation, for ``dispatch``."""
+
+    factory: ContextFactory | None = None
+
+
+_invocation = _Invocation()
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"sshsetup {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    context: typer.Context,
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """Set up and diagnose SSH into Baseten training jobs and model deployments."""
+    _invocation.factory = context.obj
 
 
 # --- setup / remove / status -------------------------------------------------------------
@@ -70,26 +166,20 @@ def setup(
     json_output: bool = JsonOption,
 ) -> None:
     """Write (or update) the managed block in the ssh config, and the key it uses."""
-    with error_handler():
-        from sshsetup.commands import setup as command
-
-        raise SystemExit(
-            command.run(
-                _paths(config),
-                command.SetupRequest(
-                    forward_agent=forward_agent,
-                    add_keys_to_agent=add_keys_to_agent,
-                    use_keychain=use_keychain,
-                    refresh_margin=refresh_margin,
-                    replace_truss=replace_truss,
-                    reuse_truss_key=reuse_truss_key,
-                    strip_bom=strip_bom,
-                    dry_run=dry_run,
-                    assume_yes=yes,
-                    json_output=json_output,
-                ),
-            )
-        )
+    dispatch(
+        "setup",
+        json_output=json_output,
+        config=config,
+        assume_yes=yes,
+        forward_agent=forward_agent,
+        add_keys_to_agent=add_keys_to_agent,
+        use_keychain=use_keychain,
+        refresh_margin=refresh_margin,
+        replace_truss=replace_truss,
+        reuse_truss_key=reuse_truss_key,
+        strip_bom=strip_bom,
+        dry_run=dry_run,
+    )
 
 
 @app.command()
@@ -101,21 +191,16 @@ def remove(
     json_output: bool = JsonOption,
 ) -> None:
     """Take the managed block out of the ssh config, and only the block."""
-    with error_handler():
-        from sshsetup.commands import remove as command
-
-        raise SystemExit(
-            command.run(_paths(config), purge=purge, dry_run=dry_run, json_output=json_output)
-        )
+    dispatch(
+        "remove", json_output=json_output, config=config, assume_yes=yes, purge=purge,
+        dry_run=dry_run,
+    )  # fmt: skip
 
 
 @app.command()
 def status(config: Path | None = ConfigOption, json_output: bool = JsonOption) -> None:
     """Show what is installed where, the options in effect, the key and the backup."""
-    with error_handler():
-        from sshsetup.commands import status as command
-
-        raise SystemExit(command.run(_paths(config), json_output=json_output))
+    dispatch("status", json_output=json_output, config=config)
 
 
 # --- agent ---------------------------------------------------------------------------------
@@ -138,10 +223,7 @@ def agent_check(
     json_output: bool = JsonOption,
 ) -> None:
     """Find the agent the way ssh does, list its keys, and say exactly what to fix."""
-    with error_handler():
-        from sshsetup.commands import agent as command
-
-        raise SystemExit(command.run_check(_paths(config), host, json_output=json_output))
+    dispatch("agent_check", json_output=json_output, config=config, host=host)
 
 
 @agent_app.command("add")
@@ -151,10 +233,7 @@ def agent_add(
     json_output: bool = JsonOption,
 ) -> None:
     """Load a key into the agent (with --apple-use-keychain on macOS) and verify it is listed."""
-    with error_handler():
-        from sshsetup.commands import agent as command
-
-        raise SystemExit(command.run_add(_paths(config), key, json_output=json_output))
+    dispatch("agent_add", json_output=json_output, config=config, key=key)
 
 
 # --- credentials and remotes (login / logout / remote) -------------------------------------
@@ -192,21 +271,16 @@ def login(
     json_output: bool = JsonOption,
 ) -> None:
     """Store a Baseten API key (asked for without echo) in the OS keyring."""
-    with error_handler():
-        import os
-
-        from sshsetup.commands import login as command
-
-        request = command.LoginRequest(
-            remote=remote,
-            api_key_stdin=api_key_stdin,
-            from_trussrc=from_trussrc,
-            base_url=base_url,
-            make_default=make_default,
-            store=store.value,
-            json_output=json_output,
-        )
-        raise SystemExit(command.run(_paths(None), request, os.environ))
+    dispatch(
+        "login",
+        json_output=json_output,
+        remote=remote,
+        api_key_stdin=api_key_stdin,
+        from_trussrc=from_trussrc,
+        base_url=base_url,
+        make_default=make_default,
+        store=store.value,
+    )
 
 
 @app.command()
@@ -216,12 +290,7 @@ def logout(
     json_output: bool = JsonOption,
 ) -> None:
     """Delete a stored API key (keyring and plaintext file; ~/.trussrc is never changed)."""
-    with error_handler():
-        import os
-
-        from sshsetup.commands import logout as command
-
-        raise SystemExit(command.run(_paths(None), remote, all_remotes, os.environ, json_output))
+    dispatch("logout", json_output=json_output, remote=remote, all_remotes=all_remotes)
 
 
 remote_app = typer.Typer(
@@ -234,12 +303,7 @@ app.add_typer(remote_app, name="remote")
 @remote_app.command("list")
 def remote_list(json_output: bool = JsonOption) -> None:
     """Each remote with its API base URL and where its API key is found (never the key)."""
-    with error_handler():
-        import os
-
-        from sshsetup.commands import remote as command
-
-        raise SystemExit(command.list_remotes(_paths(None), os.environ, json_output))
+    dispatch("remote_list", json_output=json_output)
 
 
 @remote_app.command("set-default")
@@ -248,12 +312,7 @@ def remote_set_default(
     json_output: bool = JsonOption,
 ) -> None:
     """Choose the default remote."""
-    with error_handler():
-        import os
-
-        from sshsetup.commands import remote as command
-
-        raise SystemExit(command.set_default(_paths(None), name, os.environ, json_output))
+    dispatch("remote_set_default", json_output=json_output, name=name)
 
 
 @remote_app.command("set-url")
@@ -264,12 +323,7 @@ def remote_set_url(
     json_output: bool = JsonOption,
 ) -> None:
     """Set (or --unset) a remote's API base URL."""
-    with error_handler():
-        import os
-
-        from sshsetup.commands import remote as command
-
-        raise SystemExit(command.set_url(_paths(None), name, url, unset, os.environ, json_output))
+    dispatch("remote_set_url", json_output=json_output, name=name, url=url, unset=unset)
 
 
 # --- certificates (cert fetch / refresh / status / prune) ----------------------------------
@@ -288,10 +342,7 @@ def cert_fetch(
     json_output: bool = JsonOption,
 ) -> None:
     """Sign a new certificate for HOST now (and cache its session), even if one is valid."""
-    with error_handler():
-        from sshsetup.commands import cert as command
-
-        raise SystemExit(command.run_fetch(_paths(None), host, json_output))
+    dispatch("cert_fetch", json_output=json_output, host=host)
 
 
 @cert_app.command("refresh")
@@ -301,28 +352,19 @@ def cert_refresh(
     json_output: bool = JsonOption,
 ) -> None:
     """Re-sign the certificates that are expiring, expired, or for another key."""
-    with error_handler():
-        from sshsetup.commands import cert as command
-
-        raise SystemExit(command.run_refresh(_paths(None), hosts or [], force, json_output))
+    dispatch("cert_refresh", json_output=json_output, hosts=tuple(hosts or ()), force=force)
 
 
 @cert_app.command("status")
 def cert_status(json_output: bool = JsonOption) -> None:
     """List cached certificates: key id, principals, validity, time left, extensions."""
-    with error_handler():
-        from sshsetup.commands import cert as command
-
-        raise SystemExit(command.run_status(_paths(None), json_output))
+    dispatch("cert_status", json_output=json_output)
 
 
 @cert_app.command("prune")
 def cert_prune(json_output: bool = JsonOption) -> None:
     """Delete expired (or unreadable) certificates and their sessions."""
-    with error_handler():
-        from sshsetup.commands import cert as command
-
-        raise SystemExit(command.run_prune(_paths(None), json_output))
+    dispatch("cert_prune", json_output=json_output)
 
 
 # --- sandbox -------------------------------------------------------------------------------
@@ -347,19 +389,14 @@ def sandbox(
 
     Runs until Ctrl-C, SIGTERM, or its standard input closes.
     """
-    with error_handler():
-        from sshsetup.commands import sandbox as command
-
-        raise SystemExit(
-            command.run(
-                command.SandboxRequest(
-                    home=home,
-                    json_output=json_output,
-                    cert_validity_seconds=cert_validity,
-                    api_latency_ms=api_latency,
-                )
-            )
-        )
+    dispatch(
+        "sandbox",
+        json_output=json_output,
+        home=home,
+        announce_json=json_output,
+        cert_validity_seconds=cert_validity,
+        api_latency_ms=api_latency,
+    )
 
 
 # --- doctor --------------------------------------------------------------------------------
@@ -381,10 +418,7 @@ def doctor(
 
     Exit codes: 0 all passed, 10 warnings, 11 at least one failure.
     """
-    with error_handler():
-        from sshsetup.commands import doctor as command
-
-        raise SystemExit(command.run(_paths(config), host, json_output=json_output, remote=remote))
+    dispatch("doctor", json_output=json_output, config=config, host=host, connect=remote)
 
 
 def main() -> None:

@@ -1,25 +1,97 @@
-"""User-facing errors: what went wrong, where, and a hint of what to do."""
+"""The one error type the user sees: what went wrong, where, and a hint of what to do.
+
+Each subclass *is* an exit code (``exit_code_name`` names an ``ExitCode`` member), so every
+raise says which code the process ends with. No imports at module level: the connect path
+(Match hook, ProxyCommand) defines its errors on these classes and must not pay for
+``enum`` on every ssh run; ``exit_code`` imports the enum only when an error is reported.
+Messages and hints never contain a secret.
+"""
 
 from __future__ import annotations
 
-from sshsetup.exit_codes import ExitCode
+TYPE_CHECKING = False  # typing costs ~8 ms of imports on the connect path; mypy reads this
+if TYPE_CHECKING:
+    from sshsetup.exit_codes import ExitCode
 
 
-class UserError(Exception):
-    """An error caused by the user's input or environment, never a bug.
+class SshsetupError(Exception):
+    """An error of the user's input, machine or network: never a bug, never a traceback."""
 
-    The CLI prints ``message`` and ``hint`` without a traceback and exits with
-    ``exit_code``. Messages must never contain secrets.
-    """
+    exit_code_name = "INTERNAL"
 
-    def __init__(self, message: str, hint: str = "", exit_code: ExitCode = ExitCode.BAD_INPUT):
+    def __init__(self, message: str, hint: str) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
-        self.exit_code = exit_code
+
+    @property
+    def exit_code(self) -> ExitCode:
+        from sshsetup.exit_codes import ExitCode
+
+        return ExitCode[self.exit_code_name]
 
     def render(self) -> str:
         text = f"error: {self.message}"
         if self.hint:
             text += f"\n  hint: {self.hint}"
         return text
+
+
+class UsageError(SshsetupError):
+    """Arguments that contradict each other (what click cannot see)."""
+
+    exit_code_name = "USAGE"
+
+
+class BadInput(SshsetupError):
+    """A file or argument sshsetup cannot use as it is."""
+
+    exit_code_name = "BAD_INPUT"
+
+
+class SshRejected(SshsetupError):
+    """OpenSSH rejects the config."""
+
+    exit_code_name = "SSH_REJECTED"
+
+
+class ConsentNeeded(SshsetupError):
+    """A change that needs the user's consent, which a non-interactive run did not give."""
+
+    exit_code_name = "CONFLICT"
+
+
+class NotLoggedIn(SshsetupError):
+    """No credential for the remote."""
+
+    exit_code_name = "NOT_LOGGED_IN"
+
+
+class ApiError(SshsetupError):
+    """The Baseten API answered with an error or with something unusable."""
+
+    exit_code_name = "API_ERROR"
+
+
+class NetworkError(SshsetupError):
+    """The API or the proxy could not be reached."""
+
+    exit_code_name = "NETWORK"
+
+
+class Locked(SshsetupError):
+    """Another sshsetup run held a lock too long."""
+
+    exit_code_name = "LOCKED"
+
+
+class ChecksFailed(SshsetupError):
+    """A check a command depends on failed (e.g. `agent add` with no agent)."""
+
+    exit_code_name = "CHECK_FAIL"
+
+
+class InternalError(SshsetupError):
+    """A state sshsetup itself should never produce (reported as a bug, without traceback)."""
+
+    exit_code_name = "INTERNAL"

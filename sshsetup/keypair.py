@@ -7,19 +7,18 @@ Never overwrites or loosens a key: the private key is created with O_EXCL and 06
 from __future__ import annotations
 
 import base64
-import hashlib
 import os
-import socket
 import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from sshsetup.baseten import TRUSS_KEY_NAMES
 from sshsetup.connect.atomic_write import ensure_private_dir
-from sshsetup.errors import UserError
+from sshsetup.connect.certfile import fingerprint
+from sshsetup.errors import BadInput
 
 SUPPORTED_KEY_TYPES = ("ssh-ed25519", "ssh-rsa")
 _PRIVATE_HEADERS = (b"-----BEGIN OPENSSH PRIVATE KEY-----", b"-----BEGIN RSA PRIVATE KEY-----")
-TRUSS_KEY_NAMES = ("id_ed25519", "id_rsa")
 
 
 @dataclass(frozen=True)
@@ -31,33 +30,28 @@ class KeyPair:
     created: bool = False
 
 
-def fingerprint_of_blob(blob: bytes) -> str:
-    digest = hashlib.sha256(blob).digest()
-    return "SHA256:" + base64.b64encode(digest).decode().rstrip("=")
-
-
 def read_public_key(path: Path) -> tuple[str, bytes]:
     """(key type, key blob) of an OpenSSH public key file."""
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
     except IsADirectoryError:
-        raise UserError(
+        raise BadInput(
             f"{path} is a directory, not a public key", hint="move it away and run again"
         ) from None
     except OSError as exc:
-        raise UserError(
+        raise BadInput(
             f"cannot read {path}: {exc.strerror}", hint="check its permissions"
         ) from None
     fields = text.split()
     if len(fields) < 2 or fields[0] not in SUPPORTED_KEY_TYPES:
-        raise UserError(
+        raise BadInput(
             f"{path} is not an ed25519 or RSA public key in OpenSSH format",
             hint=f"move {path} and its private key away so sshsetup can make a new pair",
         )
     try:
         blob = base64.b64decode(fields[1], validate=True)
     except ValueError:
-        raise UserError(
+        raise BadInput(
             f"{path}: the key data is not valid base64",
             hint="restore the file from its private key: ssh-keygen -y -f <private key>",
         ) from None
@@ -68,11 +62,11 @@ def check_private_key(path: Path) -> None:
     try:
         info = path.stat()
     except OSError as exc:
-        raise UserError(
+        raise BadInput(
             f"cannot read {path}: {exc.strerror}", hint="check its permissions"
         ) from None
     if not stat.S_ISREG(info.st_mode):
-        raise UserError(
+        raise BadInput(
             f"{path} is not a regular file, so it cannot be a private key",
             hint="move it away and run sshsetup setup again",
         )
@@ -80,11 +74,11 @@ def check_private_key(path: Path) -> None:
         with path.open("rb") as handle:
             head = handle.read(64)
     except OSError as exc:
-        raise UserError(
+        raise BadInput(
             f"cannot read {path}: {exc.strerror}", hint="check its permissions"
         ) from None
     if not head.lstrip().startswith(_PRIVATE_HEADERS):
-        raise UserError(
+        raise BadInput(
             f"{path} is not an OpenSSH private key",
             hint=f"move {path} away so sshsetup can make a new key pair there",
         )
@@ -94,12 +88,12 @@ def load_key_pair(private: Path) -> KeyPair:
     check_private_key(private)
     public = private.with_name(private.name + ".pub")
     if not public.exists():
-        raise UserError(
+        raise BadInput(
             f"{public} is missing (the private key {private} has no public half beside it)",
             hint=f"recreate it: ssh-keygen -y -f {private} > {public}",
         )
     key_type, blob = read_public_key(public)
-    return KeyPair(private, public, key_type, fingerprint_of_blob(blob))
+    return KeyPair(private, public, key_type, fingerprint(blob))
 
 
 def find_truss_key(truss_key_dir: Path) -> Path | None:
@@ -112,12 +106,14 @@ def find_truss_key(truss_key_dir: Path) -> Path | None:
 
 def generate_key_pair(private: Path, dry_run: bool = False) -> KeyPair:
     """Make a new ed25519 pair at ``private`` (refusing to touch anything that exists)."""
+    import socket
+
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     directory = private.parent
     if directory.exists() and not directory.is_dir():
-        raise UserError(
+        raise BadInput(
             f"{directory} exists but is not a directory",
             hint="move it away, or set SSHSETUP_KEY_DIR to another directory",
         )
@@ -133,7 +129,7 @@ def generate_key_pair(private: Path, dry_run: bool = False) -> KeyPair:
     )
     public = private.with_name(private.name + ".pub")
     blob = base64.b64decode(public_text.split()[1])
-    pair = KeyPair(private, public, "ssh-ed25519", fingerprint_of_blob(blob), created=True)
+    pair = KeyPair(private, public, "ssh-ed25519", fingerprint(blob), created=True)
     if dry_run:
         return pair
     ensure_private_dir(directory)
@@ -151,7 +147,7 @@ def _create_exclusive(path: Path, data: bytes, mode: int) -> None:
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), mode)
     except FileExistsError:
-        raise UserError(
+        raise BadInput(
             f"{path} appeared while sshsetup was creating a key there; nothing was overwritten",
             hint="run sshsetup setup again to use the key that is there now",
         ) from None

@@ -13,10 +13,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from sshsetup.connect.environment import NO_FETCH_ENV, SSH_EXECUTABLE_ENV
 from sshsetup.process import CommandResult, run_command
 
-EXAMPLE_HOSTS = ("training-job-example-0.ssh.baseten.co", "model-example-example.ssh.baseten.co")
-NO_FETCH_ENV = "SSHSETUP_NO_FETCH"
 SSH_TIMEOUT_SECONDS = 20
 
 
@@ -53,13 +52,14 @@ class OpenSSH:
         return [results[host] for host in hosts]
 
     def understands_use_keychain(self) -> bool:
-        """Apple's build knows UseKeychain; every other build rejects it (field guide C2)."""
+        """Apple's build knows UseKeychain; every other build rejects it
+        (docs/macos.md#probing-whether-the-client-accepts-usekeychain)."""
         return self.run("-G", "-F", os.devnull, "-o", "UseKeychain=no", "localhost").ok
 
 
-def find_openssh(env: Mapping[str, str] | None = None) -> OpenSSH | None:
-    env = dict(os.environ if env is None else env)
-    executable = env.get("SSHSETUP_SSH") or shutil.which("ssh", path=env.get("PATH"))
+def find_openssh(env: Mapping[str, str]) -> OpenSSH | None:
+    env = dict(env)
+    executable = env.get(SSH_EXECUTABLE_ENV) or shutil.which("ssh", path=env.get("PATH"))
     return OpenSSH(executable, env) if executable else None
 
 

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
-from typing import Any, TextIO
+from typing import TextIO
+
+from sshsetup.connect.environment import NO_COLOR_ENV
 
 
 def colour_enabled(stream: TextIO) -> bool:
-    if os.environ.get("NO_COLOR"):
+    if os.environ.get(NO_COLOR_ENV):
         return False
     isatty = getattr(stream, "isatty", None)
     return bool(isatty and isatty())
@@ -18,15 +19,6 @@ def colour_enabled(stream: TextIO) -> bool:
 def say(message: str = "") -> None:
     """Prose for humans. Always stderr so stdout stays clean for --json."""
     print(message, file=sys.stderr)
-
-
-def emit_result(result: dict[str, Any], as_json: bool, human: str | None = None) -> None:
-    """Print the one result of a command: a JSON object on stdout, or prose."""
-    if as_json:
-        sys.stdout.write(json.dumps(result, indent=2, sort_keys=True, default=str) + "\n")
-        sys.stdout.flush()
-    elif human is not None:
-        print(human)
 
 
 def paint(text: str, colour: str, stream: TextIO = sys.stdout) -> str:

@@ -1,7 +1,7 @@
-"""Every file location sshsetup uses, computed in one place from HOME and the environment.
+"""Every file location sshsetup uses, computed in one place from the environment.
 
-Commands receive a ``Paths`` instead of looking things up, so tests point the
-whole tool at a temporary directory. Overrides (all optional):
+Commands receive a ``Paths`` (through their Context) instead of looking things up, so tests
+point the whole tool at a temporary directory. Overrides (all optional):
 
 - ``SSHSETUP_CONFIG_DIR``: the tool's settings (default: platformdirs user config dir)
 - ``SSHSETUP_STATE_DIR``: backups, lock, per-host session cache (default: platformdirs state dir)
@@ -10,15 +10,32 @@ whole tool at a temporary directory. Overrides (all optional):
 
 from __future__ import annotations
 
-import os
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sshsetup.baseten import TRUSS_KEY_DIR_NAME
+from sshsetup.connect.environment import (
+    KEY_DIR_ENV,
+    SETTINGS_DIR_ENV,
+    STATE_DIR_ENV,
+    home_directory,
+)
+from sshsetup.connect.installation import (
+    FILE_NAME as INSTALLATION_FILE_NAME,
+)
+from sshsetup.connect.installation import (
+    PLAINTEXT_KEYS_FILE_NAME,
+    SETTINGS_FILE_NAME,
+    Installation,
+)
+
+if TYPE_CHECKING:
+    from sshsetup.connect.credentials import CredentialFiles
 
 APP_NAME = "sshsetup"
 KEY_NAME = "id_ed25519"
-TRUSS_KEY_DIR_NAME = "baseten"  # ~/.ssh/baseten, where `truss ssh setup` keeps its key
 
 
 @dataclass(frozen=True)
@@ -26,7 +43,7 @@ class Paths:
     home: Path
     ssh_config: Path
     key_dir: Path
-    config_dir: Path
+    settings_dir: Path
     state_dir: Path
 
     @property
@@ -35,6 +52,7 @@ class Paths:
 
     @property
     def key_file(self) -> Path:
+        """sshsetup's own key (settings may name another: ``Settings.key_path``)."""
         return self.key_dir / KEY_NAME
 
     @property
@@ -46,13 +64,23 @@ class Paths:
         return self.key_dir / "certs"
 
     @property
-    def connect_settings(self) -> Path:
-        """What the connect path needs, written by setup beside the key (see connect/)."""
-        return self.key_dir / "connect.json"
+    def installation_file(self) -> Path:
+        """What the connect path needs, written by setup beside the key (connect.json)."""
+        return self.key_dir / INSTALLATION_FILE_NAME
 
     @property
     def settings_file(self) -> Path:
-        return self.config_dir / "settings.json"
+        return self.settings_dir / SETTINGS_FILE_NAME
+
+    @property
+    def plaintext_keys_file(self) -> Path:
+        return self.settings_dir / PLAINTEXT_KEYS_FILE_NAME
+
+    @property
+    def credential_files(self) -> CredentialFiles:
+        from sshsetup.connect.credentials import CredentialFiles
+
+        return CredentialFiles(str(self.plaintext_keys_file), str(self.home))
 
     @property
     def session_dir(self) -> Path:
@@ -71,33 +99,34 @@ class Paths:
     def truss_key_dir(self) -> Path:
         return self.ssh_dir / TRUSS_KEY_DIR_NAME
 
+    def installation(self, key_file: Path, refresh_margin_seconds: int) -> Installation:
+        """The connect path's view of these paths (what connect.json holds)."""
+        return Installation(
+            key_dir=str(self.key_dir),
+            key_file=str(key_file),
+            cert_dir=str(self.cert_dir),
+            session_dir=str(self.session_dir),
+            settings_dir=str(self.settings_dir),
+            state_dir=str(self.state_dir),
+            refresh_margin_seconds=refresh_margin_seconds,
+        )
+
     @classmethod
-    def from_environment(
-        cls,
-        env: Mapping[str, str] | None = None,
-        ssh_config: Path | None = None,
-    ) -> Paths:
-        env = os.environ if env is None else env
-        # Win32-OpenSSH reads the profile directory, whatever HOME (Git Bash) says (D5).
-        home_variables = ("USERPROFILE", "HOME") if is_windows() else ("HOME", "USERPROFILE")
-        home = Path(next((env[name] for name in home_variables if env.get(name)), Path.home()))
-        config_dir = env.get("SSHSETUP_CONFIG_DIR")
-        state_dir = env.get("SSHSETUP_STATE_DIR")
-        if not (config_dir and state_dir):
+    def from_environment(cls, env: Mapping[str, str], ssh_config: Path | None = None) -> Paths:
+        home = Path(home_directory(env))
+        settings_dir = env.get(SETTINGS_DIR_ENV)
+        state_dir = env.get(STATE_DIR_ENV)
+        if not (settings_dir and state_dir):
             import platformdirs
 
             dirs = platformdirs.PlatformDirs(APP_NAME, appauthor=False)
-            config_dir = config_dir or dirs.user_config_dir
+            settings_dir = settings_dir or dirs.user_config_dir
             state_dir = state_dir or dirs.user_state_dir
-        key_dir = env.get("SSHSETUP_KEY_DIR") or str(home / ".ssh" / APP_NAME)
+        key_dir = env.get(KEY_DIR_ENV) or str(home / ".ssh" / APP_NAME)
         return cls(
             home=home,
             ssh_config=Path(ssh_config) if ssh_config else home / ".ssh" / "config",
             key_dir=Path(key_dir),
-            config_dir=Path(config_dir),
+            settings_dir=Path(settings_dir),
             state_dir=Path(state_dir),
         )
-
-
-def is_windows() -> bool:
-    return sys.platform == "win32"

@@ -29,6 +29,7 @@ def run_command(
     timeout: float = COMMAND_TIMEOUT_SECONDS,
     env: Mapping[str, str] | None = None,
 ) -> CommandResult:
+    """``argv``'s exit status and output; a timeout or a missing program is a result too."""
     try:
         completed = subprocess.run(
             list(argv),

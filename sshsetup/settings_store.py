@@ -1,15 +1,24 @@
-"""Read-modify-write of settings.json under the lock that setup also takes."""
+"""Writing settings.json: saved atomically (0600 in 0700), edited under the setup lock."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
 
+from sshsetup.connect.atomic_write import ensure_private_dir, write_atomic
 from sshsetup.connect.file_lock import file_lock
+from sshsetup.connect.settings import Remote, Settings, load_settings
 from sshsetup.paths import Paths
-from sshsetup.settings import Remote, Settings, load_settings, save_settings
 
 KEEP = object()  # with_remote: leave base_url as it is
+
+
+def save_settings(path: Path, settings: Settings) -> None:
+    ensure_private_dir(path.parent)
+    data = json.dumps(settings.to_json(), indent=2, sort_keys=True) + "\n"
+    write_atomic(path, data.encode(), new_file_mode=0o600)
 
 
 def edit_settings(paths: Paths, change: Callable[[Settings], Settings]) -> Settings:

@@ -1,17 +1,16 @@
-"""What the block should say on this machine, and what the config looks like with it."""
+"""What setup installs on this machine: the block's spec, and the connect path's connect.json."""
 
 from __future__ import annotations
 
+import json
 import sys
-from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path, PurePath
 
-from sshsetup.paths import Paths, is_windows
-from sshsetup.settings import BlockOptions, Settings
+from sshsetup.connect.atomic_write import ensure_private_dir, write_atomic
+from sshsetup.connect.installation import Installation
+from sshsetup.connect.settings import BlockOptions, Settings
+from sshsetup.paths import Paths
 from sshsetup.sshconfig.block import BlockSpec, render_block
-from sshsetup.sshconfig.lines import ConfigLine
-from sshsetup.sshconfig.placement import SECTION_KEYWORDS, SHADOWING_KEYWORDS, section_can_match
 from sshsetup.sshconfig.splice import InstalledConfig, StrippedConfig, install_block
 
 
@@ -22,23 +21,17 @@ def connect_scripts() -> tuple[Path, Path]:
     return directory / "hook.py", directory / "proxy.py"
 
 
-def key_file_for(paths: Paths, settings: Settings) -> Path:
-    return Path(settings.key_file) if settings.key_file else paths.key_file
-
-
-def block_spec(
-    paths: Paths, settings: Settings, options: BlockOptions, windows: bool | None = None
-) -> BlockSpec:
+def block_spec(paths: Paths, settings: Settings, options: BlockOptions, windows: bool) -> BlockSpec:
     hook, proxy = connect_scripts()
     return BlockSpec(
         python=PurePath(sys.executable),
         hook_script=hook,
         proxy_script=proxy,
         key_dir=paths.key_dir,
-        key_file=key_file_for(paths, settings),
+        key_file=settings.key_path(paths.key_file),
         cert_dir=paths.cert_dir,
         options=options,
-        windows=is_windows() if windows is None else windows,
+        windows=windows,
     )
 
 
@@ -50,57 +43,19 @@ def config_with_block(stripped: StrippedConfig, spec: BlockSpec) -> InstalledCon
     )
 
 
-@dataclass(frozen=True)
-class Finding:
-    line: ConfigLine
-    message: str
+def installation_for(paths: Paths, settings: Settings) -> Installation:
+    return paths.installation(settings.key_path(paths.key_file), settings.refresh_margin_seconds)
 
 
-def shadowing_lines(lines: Sequence[ConfigLine], block_start: int) -> list[Finding]:
-    """Lines above the block that set, for Baseten hosts, a keyword the block sets (A1, A3)."""
-    findings: list[Finding] = []
-    active = True  # global scope applies to every host
-    for line in lines[:block_start]:
-        keyword = line.keyword
-        if keyword in SECTION_KEYWORDS:
-            active = section_can_match(line)
-        elif active and keyword in SHADOWING_KEYWORDS:
-            findings.append(
-                Finding(
-                    line,
-                    f"line {line.number}: `{line.content.strip()}` comes before the "
-                    "block, so ssh uses it for Baseten hosts instead of the block's value",
-                )
-            )
-        elif active and keyword == "include":
-            findings.append(
-                Finding(
-                    line,
-                    f"line {line.number}: `{line.content.strip()}` comes before the "
-                    "block; anything the included files set for Baseten hosts wins over the block",
-                )
-            )
-    return findings
-
-
-def aliases_after(lines: Sequence[ConfigLine], block_end: int) -> list[Finding]:
-    """`Host alias` + `HostName training-job-…` after the block: the block misses them (A7)."""
-    from sshsetup.sshconfig.placement import BASETEN_HOST_GLOBS, globs_intersect
-
-    findings = []
-    for line in lines[block_end + 1 :]:
-        if (
-            "baseten" in line.content.lower()  # cheap pre-check before parsing the line
-            and line.keyword == "hostname"
-            and line.args
-            and any(globs_intersect(line.args[0], glob) for glob in BASETEN_HOST_GLOBS)
-        ):
-            findings.append(
-                Finding(
-                    line,
-                    f"line {line.number}: HostName {line.args[0]} is set after the "
-                    "block, so the block does not apply to that alias; "
-                    "move the alias above the block",
-                )
-            )
-    return findings
+def write_installation(paths: Paths, installation: Installation) -> Path:
+    """Write ``<key_dir>/connect.json`` (0600), unless it already says the same."""
+    ensure_private_dir(paths.key_dir)
+    target = paths.installation_file
+    data = (json.dumps(installation.to_json(), indent=2, sort_keys=True) + "\n").encode()
+    try:
+        unchanged = target.read_bytes() == data
+    except OSError:
+        unchanged = False
+    if not unchanged:
+        write_atomic(target, data, new_file_mode=0o600)
+    return target

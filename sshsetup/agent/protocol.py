@@ -1,4 +1,5 @@
-"""Talk to an ssh agent directly: list its identities (field guide B3), never hang.
+"""Talk to an ssh agent directly: list its identities, never hang
+(docs/agent.md#agent-wire-protocol-framing-message-numbers-reply-cap).
 
 Message framing: uint32 big-endian length, then a type byte and the body. We send
 SSH_AGENTC_REQUEST_IDENTITIES (11) and expect SSH_AGENT_IDENTITIES_ANSWER (12): uint32
@@ -18,7 +19,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sshsetup.keypair import fingerprint_of_blob
+from sshsetup.connect.certfile import CERT_KEY_TYPE_SUFFIX, fingerprint
 
 SSH_AGENT_FAILURE = 5
 SSH_AGENTC_REQUEST_IDENTITIES = 11
@@ -26,7 +27,6 @@ SSH_AGENT_IDENTITIES_ANSWER = 12
 MAX_REPLY_BYTES = 256 * 1024
 DEFAULT_TIMEOUT_SECONDS = 3.0
 WINDOWS_AGENT_PIPE = r"\\.\pipe\openssh-ssh-agent"
-CERT_SUFFIX = "-cert-v01@openssh.com"
 
 
 class AgentError(Exception):
@@ -53,15 +53,15 @@ class Identity:
     @classmethod
     def from_blob(cls, blob: bytes, comment: str) -> Identity:
         key_type = _Reader(blob).string().decode("ascii", errors="replace")
-        is_certificate = key_type.endswith(CERT_SUFFIX)
+        is_certificate = key_type.endswith(CERT_KEY_TYPE_SUFFIX)
         plain = certificate_public_key_blob(blob) if is_certificate else blob
         return cls(
             key_type=key_type,
-            fingerprint=fingerprint_of_blob(blob),
+            fingerprint=fingerprint(blob),
             comment=comment,
             is_certificate=is_certificate,
             blob=blob,
-            key_fingerprint=fingerprint_of_blob(plain) if plain else None,
+            key_fingerprint=fingerprint(plain) if plain else None,
         )
 
     @property
@@ -124,7 +124,7 @@ def certificate_public_key_blob(blob: bytes) -> bytes | None:
     try:
         cert_type = reader.string().decode("ascii", errors="replace")
         reader.string()  # nonce
-        plain_type = cert_type[: -len(CERT_SUFFIX)].encode()
+        plain_type = cert_type[: -len(CERT_KEY_TYPE_SUFFIX)].encode()
         if cert_type.startswith("ssh-ed25519"):
             return _string(plain_type) + _string(reader.string())
         if cert_type.startswith("ssh-rsa"):
@@ -237,7 +237,8 @@ _SSH_ADD_LINE = re.compile(r"^(\d+) (SHA256:\S+) (.*) \(([A-Z0-9-]+)\)$")
 
 
 def parse_ssh_add_list(returncode: int, stdout: str, stderr: str) -> list[Identity]:
-    """``ssh-add -l`` output (field guide B2), the fallback where the socket cannot be opened."""
+    """``ssh-add -l`` output, the fallback where the socket cannot be opened
+    (docs/agent.md#listing-keys-with-ssh-add-exit-codes-and-messages)."""
     if returncode == 1:
         return []  # "The agent has no identities." (on stdout)
     if returncode != 0:

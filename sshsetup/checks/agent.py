@@ -25,12 +25,15 @@ from sshsetup.agent.protocol import (
     list_identities,
     parse_ssh_add_list,
 )
-from sshsetup.checks.result import CheckResult, Status
-from sshsetup.keypair import fingerprint_of_blob
+from sshsetup.check_ids import CheckId
+from sshsetup.check_result import CheckResult, Status
+from sshsetup.connect.certfile import CERT_KEY_TYPE_SUFFIX, fingerprint
 from sshsetup.paths import Paths
 from sshsetup.platforms.base import Platform, agent_kind
 
-TOO_MANY_KEYS = 5  # sshd's MaxAuthTries is 6; more keys than this risk the cut-off (A21)
+# sshd's MaxAuthTries is 6; more keys than this risk the cut-off
+# (docs/ssh-config.md#identitiesonly-and-too-many-authentication-failures).
+TOO_MANY_KEYS = 5
 _ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
@@ -64,7 +67,8 @@ def expand_identity_agent(
 def locate_agent(
     effective: Mapping[str, list[str]], env: Mapping[str, str], platform: Platform
 ) -> AgentLocation:
-    """IdentityAgent first, then SSH_AUTH_SOCK, then the OS default (field guide B1, D3)."""
+    """IdentityAgent first, then SSH_AUTH_SOCK, then the OS default
+    (docs/agent.md#finding-the-agent-socket)."""
     identity_agent = _first(effective, "identityagent")
     if identity_agent and identity_agent != "SSH_AUTH_SOCK":
         if identity_agent.lower() == "none":
@@ -96,7 +100,7 @@ def location_check(location: AgentLocation, platform: Platform) -> CheckResult:
         else:
             fix = platform.no_agent_fix(candidates)
         return CheckResult(
-            "agent.location",
+            CheckId.AGENT_LOCATION,
             Status.FAIL,
             f"no agent configured: {location.problem}",
             fix,
@@ -104,7 +108,7 @@ def location_check(location: AgentLocation, platform: Platform) -> CheckResult:
         )
     kind = agent_kind(location.address)
     return CheckResult(
-        "agent.location",
+        CheckId.AGENT_LOCATION,
         Status.PASS,
         f"ssh uses the agent at {location.address} (from {location.source}; {kind})",
         details={"address": location.address, "source": location.source, "kind": kind},
@@ -144,13 +148,13 @@ def reachability_check(
     if unusable:
         fix = platform.unreachable_agent_fix(address, "unusable")
         return CheckResult(
-            "agent.reachable", Status.FAIL, unusable, fix, {"reason": "unusable"}
+            CheckId.AGENT_REACHABLE, Status.FAIL, unusable, fix, {"reason": "unusable"}
         ), None
     try:
         identities = query_agent(address, platform, timeout)
     except AgentError as error:
         result = CheckResult(
-            "agent.reachable",
+            CheckId.AGENT_REACHABLE,
             Status.FAIL,
             error.message,
             _unreachable_fix(error, address, platform),
@@ -159,7 +163,9 @@ def reachability_check(
         return result, None
     count = len(identities)
     seen = f"the agent at {address} answers and holds {count} key{'s' if count != 1 else ''}"
-    return CheckResult("agent.reachable", Status.PASS, seen, details={"keys": count}), identities
+    return CheckResult(
+        CheckId.AGENT_REACHABLE, Status.PASS, seen, details={"keys": count}
+    ), identities
 
 
 def public_keys_on_disk(paths: Paths) -> dict[str, Path]:
@@ -181,9 +187,9 @@ def public_key_fingerprint(path: Path) -> str | None:
         blob = base64.b64decode(fields[1], validate=True)
     except (OSError, IndexError, binascii.Error):
         return None
-    if fields[0].endswith("-cert-v01@openssh.com"):
+    if fields[0].endswith(CERT_KEY_TYPE_SUFFIX):
         return None
-    return fingerprint_of_blob(blob)
+    return fingerprint(blob)
 
 
 def describe_identity(identity: Identity, on_disk: Mapping[str, Path]) -> dict[str, Any]:
@@ -202,7 +208,7 @@ def identities_check(
 ) -> CheckResult:
     if not identities:
         return CheckResult(
-            "agent.identities",
+            CheckId.AGENT_IDENTITIES,
             Status.FAIL,
             "the agent holds no keys, so nothing can be forwarded "
             "(ssh-add -l: The agent has no identities.)",
@@ -217,7 +223,7 @@ def identities_check(
         for key in keys
     ]
     return CheckResult(
-        "agent.identities",
+        CheckId.AGENT_IDENTITIES,
         Status.PASS,
         f"{len(keys)} key(s) in the agent:\n  " + "\n  ".join(lines),
         details={"keys": keys},
@@ -232,7 +238,7 @@ def key_count_check(
     details = {"keys": count, "identitiesonly": identities_only}
     if count > TOO_MANY_KEYS and identities_only != "yes":
         return CheckResult(
-            "agent.key_count",
+            CheckId.AGENT_KEY_COUNT,
             Status.WARN,
             f"the agent holds {count} keys and IdentitiesOnly is {identities_only}: "
             "ssh offers them "
@@ -242,7 +248,7 @@ def key_count_check(
             details,
         )
     return CheckResult(
-        "agent.key_count",
+        CheckId.AGENT_KEY_COUNT,
         Status.PASS,
         f"{count} key(s), IdentitiesOnly {identities_only}",
         details=details,
@@ -263,7 +269,7 @@ def private_key_files(paths: Paths) -> list[Path]:
 
 
 def file_permission_check(
-    check_id: str, files: Sequence[Path], platform: Platform, private: bool
+    check_id: CheckId, files: Sequence[Path], platform: Platform, private: bool
 ) -> CheckResult:
     judge = platform.private_key_problem if private else platform.config_file_problem
     problems = [problem for problem in (judge(path) for path in files) if problem]
@@ -298,11 +304,13 @@ def collect_agent_checks(
             results.append(identities_check(identities, paths, platform))
             results.append(key_count_check(identities, effective))
     results.append(
-        file_permission_check("keys.permissions", private_key_files(paths), platform, private=True)
+        file_permission_check(
+            CheckId.KEYS_PERMISSIONS, private_key_files(paths), platform, private=True
+        )
     )
     config_files = [paths.ssh_config] if paths.ssh_config.is_file() else []
     results.append(
-        file_permission_check("config.permissions", config_files, platform, private=False)
+        file_permission_check(CheckId.CONFIG_PERMISSIONS, config_files, platform, private=False)
     )
     results.extend(platform.system_checks(effective))
     return results

@@ -8,80 +8,92 @@ before anything is written and never printed: output names the remote and the st
 from __future__ import annotations
 
 import getpass
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
-from sshsetup.connect.credentials import (
-    MAX_API_KEY_LENGTH,
-    KeyringChoice,
-    store_in_keyring,
-    usable_keyring,
-    validate_api_key,
-)
+from sshsetup.connect.credentials import MAX_API_KEY_LENGTH, validate_api_key
 from sshsetup.connect.file_lock import file_lock
-from sshsetup.connect.plaintext_keys import store_plaintext_key
 from sshsetup.connect.remotes import (
     api_base_url,
     cleartext_warning,
     normalize_remote_name,
     validate_base_url,
 )
+from sshsetup.connect.settings import load_settings
 from sshsetup.connect.trussrc import find_section, no_key_error, read_trussrc, trussrc_path
-from sshsetup.errors import UserError
-from sshsetup.exit_codes import ExitCode
-from sshsetup.output import emit_result, say
+from sshsetup.context import Context
+from sshsetup.credentials.keyring_store import KeyringChoice, store_in_keyring, usable_keyring
+from sshsetup.credentials.plaintext_store import store_plaintext_key
+from sshsetup.errors import BadInput, UsageError
 from sshsetup.paths import Paths
-from sshsetup.settings import load_settings
-from sshsetup.settings_edit import KEEP, edit_settings, with_remote
+from sshsetup.results import Outcome, Result
+from sshsetup.settings_store import KEEP, edit_settings, with_remote
 
 STORE_KEYRING = "keyring"
 STORE_FILE = "file"
 
 
 @dataclass(frozen=True)
-class LoginRequest:
+class Request:
     remote: str | None = None
     api_key_stdin: bool = False
     from_trussrc: bool = False
     base_url: str | None = None
     make_default: bool = False
     store: str = STORE_KEYRING
-    json_output: bool = False
 
 
-def run(
-    paths: Paths,
-    request: LoginRequest,
-    env: Mapping[str, str],
-    stdin: BinaryIO | None = None,
-) -> int:
+@dataclass(frozen=True)
+class LoginResult(Result):
+    remote: str
+    stored_in: str  # keyring or file
+    key_from: str  # prompt, stdin or trussrc
+    default_remote: str
+    is_default: bool
+    api_base_url: str
+    keyring_backend: str | None
+
+    def text(self, colour: bool) -> str:
+        where = (
+            f"the keyring ({self.keyring_backend})"
+            if self.stored_in == STORE_KEYRING
+            else "the plaintext key file"
+        )
+        default = " (default remote)" if self.is_default else ""
+        return (
+            f"Stored the API key for remote {self.remote!r}{default} in {where}.\n"
+            f"API: {self.api_base_url}"
+        )
+
+
+def run(ctx: Context, request: Request) -> Outcome[LoginResult]:
+    paths = ctx.paths
     if request.api_key_stdin and request.from_trussrc:
-        raise UserError(
+        raise UsageError(
             "--api-key-stdin and --from-trussrc both name where the key comes from",
             hint="give one of them",
-            exit_code=ExitCode.USAGE,
         )
     if request.store not in (STORE_KEYRING, STORE_FILE):
-        raise UserError(
+        raise UsageError(
             f"unknown --store {request.store!r}",
             hint=f"use --store {STORE_KEYRING} (default) or --store {STORE_FILE}",
-            exit_code=ExitCode.USAGE,
         )
     settings = load_settings(paths.settings_file)
     remote = normalize_remote_name(request.remote) if request.remote else settings.default_remote
     base_url = validate_base_url(request.base_url) if request.base_url else None
     # Fail on a missing keyring before asking for a key the user would then retype.
-    keyring = usable_keyring(env) if request.store == STORE_KEYRING else None
+    keyring = usable_keyring(ctx.env) if request.store == STORE_KEYRING else None
 
     if request.from_trussrc:
-        key, origin = _key_from_trussrc(paths, env, remote, explicit_remote=bool(request.remote))
+        key, origin = _key_from_trussrc(
+            ctx, paths, ctx.env, remote, explicit_remote=bool(request.remote)
+        )
     else:
-        key, origin = _key_from_user(remote, request.api_key_stdin, stdin or sys.stdin.buffer)
+        key, origin = _key_from_user(remote, request.api_key_stdin, ctx.stdin)
 
     with file_lock(paths.lock_file):
-        stored_in = _store(paths, keyring, remote, key)
+        stored_in = _store(ctx, keyring, remote, key)
     settings = edit_settings(
         paths,
         lambda current: replace(
@@ -89,26 +101,23 @@ def run(
             default_remote=remote if request.make_default else current.default_remote,
         ),
     )
-
-    result: dict[str, Any] = {
-        "remote": remote,
-        "stored_in": stored_in,
-        "key_from": origin,
-        "default_remote": settings.default_remote,
-        "is_default": settings.default_remote == remote,
-        "api_base_url": api_base_url(remote, None, paths, env),
-    }
-    if keyring is not None:
-        result["keyring_backend"] = keyring.name
-    _advise(result)
-    emit_result(result, request.json_output, _human(result))
-    return int(ExitCode.OK)
+    result = LoginResult(
+        remote=remote,
+        stored_in=stored_in,
+        key_from=origin,
+        default_remote=settings.default_remote,
+        is_default=settings.default_remote == remote,
+        api_base_url=api_base_url(remote, None, paths.settings_file, ctx.env),
+        keyring_backend=keyring.name if keyring is not None else None,
+    )
+    _advise(ctx, result)
+    return Outcome(result)
 
 
 def _key_from_user(remote: str, from_stdin: bool, stdin: BinaryIO) -> tuple[str, str]:
     if not _is_terminal(stdin):
         if not from_stdin:
-            raise UserError(
+            raise BadInput(
                 "standard input is not a terminal, so the API key cannot be asked for",
                 hint="pipe it in with --api-key-stdin, or import it with --from-trussrc",
             )
@@ -124,45 +133,45 @@ def _key_from_user(remote: str, from_stdin: bool, stdin: BinaryIO) -> tuple[str,
 def _read_line(stdin: BinaryIO) -> str:
     raw = stdin.readline(MAX_API_KEY_LENGTH + 3)
     if len(raw.rstrip(b"\r\n")) > MAX_API_KEY_LENGTH:
-        raise UserError(
+        raise BadInput(
             f"the API key from standard input is longer than {MAX_API_KEY_LENGTH} characters",
             hint="pipe in only the key, on one line",
         )
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise UserError(
+        raise BadInput(
             "the API key from standard input is not UTF-8 text",
             hint="pipe in only the key, on one line",
         ) from None
 
 
 def _key_from_trussrc(
-    paths: Paths, env: Mapping[str, str], remote: str, explicit_remote: bool
+    ctx: Context, paths: Paths, env: Mapping[str, str], remote: str, explicit_remote: bool
 ) -> tuple[str, str]:
     path = trussrc_path(paths.home, env)
     sections = read_trussrc(path)
     section = find_section(sections, remote) if sections else None
     if section is None and sections and len(sections) == 1 and not explicit_remote:
         (section,) = sections.values()  # like truss: a host without a remote uses the only one
-        say(f"importing section [{section.name}] of {path} as remote {remote!r}")
+        ctx.say(f"importing section [{section.name}] of {path} as remote {remote!r}")
     if section is None or section.api_key is None:
         raise no_key_error(path, remote, sections)
     return validate_api_key(section.api_key, f"{path} [{section.name}]"), "trussrc"
 
 
-def _store(paths: Paths, keyring: KeyringChoice | None, remote: str, key: str) -> str:
+def _store(ctx: Context, keyring: KeyringChoice | None, remote: str, key: str) -> str:
     if keyring is not None:
         store_in_keyring(keyring, remote, key)
         if not keyring.recommended:
             where = f" ({keyring.data_file})" if keyring.data_file else ""
-            say(
+            ctx.say(
                 f"warning: keyring backend {keyring.name} is not an OS keyring; it may keep "
                 f"the key unencrypted{where}"
             )
         return STORE_KEYRING
-    path = store_plaintext_key(paths, remote, key)
-    say(
+    path = store_plaintext_key(ctx.paths.plaintext_keys_file, remote, key)
+    ctx.say(
         f"WARNING: the API key for remote {remote!r} is stored UNENCRYPTED in {path} "
         "(mode 0600, readable by you and root). Prefer the OS keyring where there is one; "
         f"`sshsetup logout --remote {remote}` deletes it."
@@ -170,29 +179,16 @@ def _store(paths: Paths, keyring: KeyringChoice | None, remote: str, key: str) -
     return STORE_FILE
 
 
-def _advise(result: dict[str, Any]) -> None:
-    warning = cleartext_warning(result["api_base_url"])
+def _advise(ctx: Context, result: LoginResult) -> None:
+    warning = cleartext_warning(result.api_base_url)
     if warning:
-        say(warning)
-    if not result["is_default"]:
-        say(
+        ctx.say(warning)
+    if not result.is_default:
+        ctx.say(
             "note: hosts without a remote in their name use the default remote "
-            f"{result['default_remote']!r}; "
-            f"`sshsetup remote set-default {result['remote']}` changes it"
+            f"{result.default_remote!r}; "
+            f"`sshsetup remote set-default {result.remote}` changes it"
         )
-
-
-def _human(result: dict[str, Any]) -> str:
-    where = (
-        f"the keyring ({result['keyring_backend']})"
-        if result["stored_in"] == STORE_KEYRING
-        else "the plaintext key file"
-    )
-    default = " (default remote)" if result["is_default"] else ""
-    return (
-        f"Stored the API key for remote {result['remote']!r}{default} in {where}.\n"
-        f"API: {result['api_base_url']}"
-    )
 
 
 def _is_terminal(stream: BinaryIO) -> bool:

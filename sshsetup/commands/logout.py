@@ -6,90 +6,85 @@ to delete a key that is there is: the key would stay behind.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from dataclasses import dataclass
 
-from sshsetup.connect.credentials import api_key_source, delete_from_keyring
+from sshsetup.connect.credentials import api_key_source
 from sshsetup.connect.file_lock import file_lock
-from sshsetup.connect.plaintext_keys import (
-    PlaintextKeysProblem,
-    delete_plaintext_key,
-    plaintext_keys_file,
-    read_plaintext_keys,
-)
 from sshsetup.connect.remotes import normalize_remote_name
-from sshsetup.errors import UserError
-from sshsetup.exit_codes import ExitCode
-from sshsetup.output import emit_result, say
-from sshsetup.paths import Paths
-from sshsetup.settings import load_settings
+from sshsetup.connect.settings import load_settings
+from sshsetup.context import Context
+from sshsetup.credentials.keyring_store import delete_from_keyring
+from sshsetup.credentials.plaintext_store import delete_plaintext_key
+from sshsetup.credentials.remotes_known import known_remotes
+from sshsetup.errors import UsageError
+from sshsetup.results import Outcome, Result
 
 
-def run(
-    paths: Paths,
-    remote: str | None,
-    all_remotes: bool,
-    env: Mapping[str, str],
-    json_output: bool,
-) -> int:
-    if remote and all_remotes:
-        raise UserError(
-            "--remote and --all both choose what to log out of",
-            hint="give one of them",
-            exit_code=ExitCode.USAGE,
+@dataclass(frozen=True)
+class Request:
+    remote: str | None = None
+    all_remotes: bool = False
+
+
+@dataclass(frozen=True)
+class StillAvailable:
+    source: str
+    location: str | None
+
+
+@dataclass(frozen=True)
+class LogoutResult(Result):
+    removed: dict[str, list[str]]  # remote -> the stores it was removed from
+    still_available: dict[str, StillAvailable]
+    notes: list[str]
+
+    def text(self, colour: bool) -> str:
+        return "\n".join(
+            f"Removed the API key for remote {name!r} from {' and '.join(stores)}."
+            if stores
+            else f"No stored API key for remote {name!r}."
+            for name, stores in self.removed.items()
+        )
+
+
+def run(ctx: Context, request: Request) -> Outcome[LogoutResult]:
+    paths = ctx.paths
+    if request.remote and request.all_remotes:
+        raise UsageError(
+            "--remote and --all both choose what to log out of", hint="give one of them"
         )
     with file_lock(paths.lock_file):
-        names = _chosen_remotes(paths, remote, all_remotes)
+        settings = load_settings(paths.settings_file)
+        if request.all_remotes:
+            names = known_remotes(paths, settings, ctx.say)
+        else:
+            names = [normalize_remote_name(request.remote or settings.default_remote)]
         removed: dict[str, list[str]] = {}
         notes: list[str] = []
         for name in names:
-            removed[name] = _log_out(paths, name, notes)
-    still: dict[str, Any] = {}
+            removed[name] = _log_out(ctx, name, notes)
+    still = {}
     for name in names:
-        left = api_key_source(name, paths, env)
+        left = api_key_source(name, paths.credential_files, ctx.env)
         if left.source is not None:
-            still[name] = {"source": left.source, "location": left.location}
-    result = {"removed": removed, "still_available": still, "notes": notes}
+            still[name] = StillAvailable(left.source, left.location)
     for note in notes:
-        say(f"note: {note}")
+        ctx.say(f"note: {note}")
     for name, left_over in still.items():
-        say(
-            f"note: remote {name!r} still has an API key from {left_over['source']} "
-            f"({left_over['location']}); sshsetup does not change it"
+        ctx.say(
+            f"note: remote {name!r} still has an API key from {left_over.source} "
+            f"({left_over.location}); sshsetup does not change it"
         )
-    emit_result(result, json_output, _human(removed))
-    return int(ExitCode.OK)
+    return Outcome(LogoutResult(removed, still, notes))
 
 
-def _chosen_remotes(paths: Paths, remote: str | None, all_remotes: bool) -> list[str]:
-    settings = load_settings(paths.settings_file)
-    if not all_remotes:
-        return [normalize_remote_name(remote) if remote else settings.default_remote]
-    names = {settings.default_remote, *settings.remotes}
-    try:
-        names.update(read_plaintext_keys(plaintext_keys_file(paths)))
-    except PlaintextKeysProblem as exc:
-        say(f"note: {exc}")
-    return sorted(names)
-
-
-def _log_out(paths: Paths, remote: str, notes: list[str]) -> list[str]:
+def _log_out(ctx: Context, remote: str, notes: list[str]) -> list[str]:
     removed: list[str] = []
     from_keyring, note = delete_from_keyring(remote)
     if from_keyring:
         removed.append("keyring")
     if note and note not in notes:
         notes.append(note)
-    if delete_plaintext_key(paths, remote):
+    if delete_plaintext_key(ctx.paths.plaintext_keys_file, remote):
         removed.append("file")
     return removed
-
-
-def _human(removed: dict[str, list[str]]) -> str:
-    lines = [
-        f"Removed the API key for remote {name!r} from {' and '.join(stores)}."
-        if stores
-        else f"No stored API key for remote {name!r}."
-        for name, stores in removed.items()
-    ]
-    return "\n".join(lines)

@@ -1,40 +1,82 @@
 """`sshsetup sandbox`: a throwaway Baseten on loopback (API, TLS proxy, real sshd) to try.
 
-It prepares a HOME (``--home`` or a temporary one) with the managed block, then runs
+It prepares a HOME (``--home`` or a temporary one), runs ``sshsetup setup`` there, then runs
 until SIGINT/SIGTERM or until its standard input closes, and cleans up what it created.
 With ``--json`` the first line on stdout is one JSON object, printed once everything listens.
 """
 
 from __future__ import annotations
 
-import contextlib
-import json
 import os
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from sshsetup.exit_codes import ExitCode
-from sshsetup.output import say
-from sshsetup.paths import Paths
+from sshsetup.context import Context
+from sshsetup.errors import BadInput
+from sshsetup.output import colour_enabled
+from sshsetup.results import Outcome, Result, render
 from sshsetup.sandbox import Sandbox
 from sshsetup.sandbox.home import EXAMPLE_HOSTS, SandboxHome, check_not_real_home, prepare_home
 
+SETUP_TIMEOUT_SECONDS = 120
+
 
 @dataclass(frozen=True)
-class SandboxRequest:
+class Request:
     home: Path | None = None
-    json_output: bool = False
+    announce_json: bool = False
     cert_validity_seconds: int = 3600
     api_latency_ms: int = 0
 
 
-def run(request: SandboxRequest) -> int:
+@dataclass(frozen=True)
+class SandboxReady(Result):
+    """Printed once everything listens (as one JSON line with --json)."""
+
+    one_line_json = True
+
+    api_url: str
+    proxy_address: str
+    sshd_port: int
+    ca_public_key: str
+    host_public_key: str
+    login_users: list[str]
+    home: Path
+    ssh_config: Path
+    env_file: Path
+    ssl_cert_file: Path
+    example_hosts: list[str]
+    try_commands: list[str]
+    env: dict[str, str]
+
+    def text(self, colour: bool) -> str:
+        return "\n".join(
+            [
+                "sandbox running on loopback (Ctrl-C, or close standard input, to stop):",
+                f"  signing API  {self.api_url}  (API key in {self.env_file})",
+                f"  TLS proxy    {self.proxy_address}  (its CA: {self.ssl_cert_file})",
+                f"  sshd         127.0.0.1:{self.sshd_port}  (logs in: "
+                f"{', '.join(self.login_users)})",
+                f"  HOME         {self.home}",
+                "try it from another shell:",
+                *(f"  {command}" for command in self.try_commands),
+            ]
+        )
+
+
+@dataclass(frozen=True)
+class SandboxStopped(Result):
+    def text(self, colour: bool) -> str:
+        return ""
+
+
+def run(ctx: Context, request: Request) -> Outcome[SandboxStopped]:
     if request.home is not None:
         check_not_real_home(request.home)
     scratch = Path(tempfile.mkdtemp(prefix="sshsetup-sandbox-"))
@@ -46,27 +88,35 @@ def run(request: SandboxRequest) -> int:
             api_latency_seconds=request.api_latency_ms / 1000,
         ) as sandbox:
             prepared = prepare_home(sandbox, home)
-            _set_up_block(prepared)
+            _set_up_block(ctx, prepared)
             stop = _stop_event()
-            _announce(sandbox, prepared, request.json_output)
+            ready = _ready(sandbox, prepared)
+            render(Outcome(ready), request.announce_json, colour_enabled(sys.stdout))
             stop.wait()
-            say("sandbox: stopping")
+            ctx.say("sandbox: stopping")
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    return int(ExitCode.OK)
+    return Outcome(SandboxStopped(), rendered=True)
 
 
-def _set_up_block(prepared: SandboxHome) -> None:
-    """`sshsetup setup` in the sandbox's HOME (its prose goes to stderr, never stdout)."""
-    from sshsetup.commands import setup
-    from sshsetup.openssh import find_openssh
-
-    env = {**os.environ, **prepared.env}
-    with contextlib.redirect_stdout(sys.stderr):
-        setup.run(
-            Paths.from_environment(env),
-            setup.SetupRequest(assume_yes=True),
-            ssh=find_openssh(env),
+def _set_up_block(ctx: Context, prepared: SandboxHome) -> None:
+    """`sshsetup setup --yes` in the sandbox's HOME, as a user would run it (its output goes
+    to stderr: stdout carries the announcement)."""
+    command = [sys.executable, "-m", "sshsetup", "setup", "--yes"]
+    completed = subprocess.run(
+        command,
+        env={**ctx.env, **prepared.env},
+        stdin=subprocess.DEVNULL,
+        stdout=sys.stderr,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=SETUP_TIMEOUT_SECONDS,
+    )
+    if completed.returncode != 0:
+        raise BadInput(
+            f"`sshsetup setup` failed in the sandbox's home {prepared.home}: "
+            + completed.stderr.strip(),
+            hint="fix what it names (or choose another --home) and start the sandbox again",
         )
 
 
@@ -99,32 +149,19 @@ def _stop_event() -> threading.Event:
     return stop
 
 
-def _announce(sandbox: Sandbox, prepared: SandboxHome, json_output: bool) -> None:
-    details: dict[str, Any] = {
-        "api_url": sandbox.api_url,
-        "proxy_address": sandbox.proxy_address,
-        "sshd_port": sandbox.sshd_port,
-        "ca_public_key": sandbox.ca_public_key,
-        "host_public_key": sandbox.host_public_key,
-        "login_users": list(sandbox.login_users),
-        "home": str(prepared.home),
-        "ssh_config": str(prepared.ssh_config),
-        "env_file": str(prepared.env_file),
-        "example_hosts": list(EXAMPLE_HOSTS),
-        "env": prepared.env,
-    }
-    if json_output:
-        sys.stdout.write(json.dumps(details, sort_keys=True) + "\n")
-        sys.stdout.flush()
-        return
-    users = ", ".join(sandbox.login_users)
-    lines = [
-        "sandbox running on loopback (Ctrl-C, or close standard input, to stop):",
-        f"  signing API  {sandbox.api_url}  (API key in {prepared.env_file})",
-        f"  TLS proxy    {sandbox.proxy_address}  (its CA: {sandbox.ssl_cert_file})",
-        f"  sshd         127.0.0.1:{sandbox.sshd_port}  (logs in: {users})",
-        f"  HOME         {prepared.home}",
-        "try it from another shell:",
-        *(f"  {prepared.try_command(host)}" for host in EXAMPLE_HOSTS),
-    ]
-    print("\n".join(lines), flush=True)
+def _ready(sandbox: Sandbox, prepared: SandboxHome) -> SandboxReady:
+    return SandboxReady(
+        api_url=sandbox.api_url,
+        proxy_address=sandbox.proxy_address,
+        sshd_port=sandbox.sshd_port,
+        ca_public_key=sandbox.ca_public_key,
+        host_public_key=sandbox.host_public_key,
+        login_users=list(sandbox.login_users),
+        home=prepared.home,
+        ssh_config=prepared.ssh_config,
+        env_file=prepared.env_file,
+        ssl_cert_file=sandbox.ssl_cert_file,
+        example_hosts=list(EXAMPLE_HOSTS),
+        try_commands=[prepared.try_command(host) for host in EXAMPLE_HOSTS],
+        env=prepared.env,
+    )

@@ -2,41 +2,41 @@
 
 from __future__ import annotations
 
-import os
+import contextlib
 import tempfile
 import threading
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
-from sshsetup.block_plan import (
-    aliases_after,
-    block_spec,
-    config_with_block,
-    key_file_for,
-    shadowing_lines,
-)
+from sshsetup.baseten import EXAMPLE_HOSTS
 from sshsetup.connect.atomic_write import ensure_private_dir
 from sshsetup.connect.file_lock import file_lock
-from sshsetup.errors import UserError
-from sshsetup.exit_codes import ExitCode
+from sshsetup.connect.settings import BlockOptions, Settings, load_settings
+from sshsetup.context import Context
+from sshsetup.errors import ConsentNeeded, InternalError, SshRejected
 from sshsetup.keypair import KeyPair, find_truss_key, generate_key_pair, load_key_pair
-from sshsetup.openssh import EXAMPLE_HOSTS, OpenSSH, find_openssh
-from sshsetup.output import emit_result, say
-from sshsetup.paths import Paths
-from sshsetup.prompts import Prompter
-from sshsetup.settings import BlockOptions, Settings, load_settings, save_settings
+from sshsetup.openssh import OpenSSH
+from sshsetup.results import Outcome, Result
+from sshsetup.settings_store import save_settings
+from sshsetup.setup_plan import (
+    block_spec,
+    config_with_block,
+    installation_for,
+    write_installation,
+)
 from sshsetup.sshconfig.file import ConfigFile, read_config, replace_config, unified_diff
 from sshsetup.sshconfig.lines import UTF8_BOM, encode, join_lines, split_lines
 from sshsetup.sshconfig.placement import (
+    aliases_after,
     find_truss_block,
     other_baseten_entries,
+    shadowing_lines,
 )
 from sshsetup.sshconfig.splice import StrippedConfig, locate_block, strip_block
 
 
 @dataclass(frozen=True)
-class SetupRequest:
+class Request:
     forward_agent: bool | None = None
     add_keys_to_agent: bool | None = None
     use_keychain: bool | None = None
@@ -45,35 +45,59 @@ class SetupRequest:
     reuse_truss_key: bool | None = None
     strip_bom: bool = False
     dry_run: bool = False
-    assume_yes: bool = False
-    json_output: bool = False
+
+
+@dataclass(frozen=True)
+class KeyReport:
+    path: Path
+    fingerprint: str
+    created: bool
+
+
+@dataclass(frozen=True)
+class SetupResult(Result):
+    config: Path
+    changed: bool
+    dry_run: bool
+    block_line: int
+    options: BlockOptions
+    refresh_margin_seconds: int
+    key: KeyReport
+    backup: Path | None
+    written: Path | None  # the file really written (a symlink's target)
+    diff: str | None  # with --dry-run
+    warnings: list[str]
+
+    def text(self, colour: bool) -> str:
+        if self.dry_run:
+            return self.diff or "already up to date: nothing would change"
+        if not self.changed:
+            return f"{self.config} is already up to date"
+        text = f"updated {self.config}: the sshsetup block is at line {self.block_line}"
+        if self.backup:
+            text += f"\nprevious version saved as {self.backup}"
+        return text
 
 
 @dataclass
-class Outcome:
-    warnings: list[str] = field(default_factory=list)
+class _Warnings:
+    ctx: Context
+    messages: list[str] = field(default_factory=list)
 
-    def warn(self, message: str) -> None:
-        self.warnings.append(message)
-        say(f"warning: {message}")
-
-
-def run(
-    paths: Paths,
-    request: SetupRequest,
-    prompter: Prompter | None = None,
-    ssh: OpenSSH | None = None,
-) -> int:
-    prompter = prompter or Prompter.for_terminal(request.assume_yes)
-    ssh = ssh if ssh is not None else find_openssh()
-    if request.dry_run:
-        return _setup(paths, request, prompter, ssh)
-    with file_lock(paths.lock_file):
-        return _setup(paths, request, prompter, ssh)
+    def __call__(self, message: str) -> None:
+        self.messages.append(message)
+        self.ctx.say(f"warning: {message}")
 
 
-def _setup(paths: Paths, request: SetupRequest, prompter: Prompter, ssh: OpenSSH | None) -> int:
-    outcome = Outcome()
+def run(ctx: Context, request: Request) -> Outcome[SetupResult]:
+    # A dry run writes nothing, so it needs no lock (and works while setup holds it).
+    with contextlib.nullcontext() if request.dry_run else file_lock(ctx.paths.lock_file):
+        return Outcome(_setup(ctx, request))
+
+
+def _setup(ctx: Context, request: Request) -> SetupResult:
+    paths = ctx.paths
+    warn = _Warnings(ctx)
     settings = load_settings(paths.settings_file)
     options = _chosen_options(settings.options, request)
     margin = (
@@ -82,69 +106,63 @@ def _setup(paths: Paths, request: SetupRequest, prompter: Prompter, ssh: OpenSSH
         else request.refresh_margin
     )
     config = read_config(paths.ssh_config)
-    text = _without_bom(config, request, prompter)
+    text = _without_bom(ctx, config, request)
     source = str(paths.ssh_config)
 
-    key, key_setting = _key_pair(paths, settings, request, prompter)
+    key, key_setting = _key_pair(ctx, settings, request)
     new_settings = replace(
         settings, options=options, refresh_margin_seconds=margin, key_file=key_setting
     )
-    spec = block_spec(paths, new_settings, options)
-    stripped = _take_out_truss_block(strip_block(text, source), request, prompter, outcome)
+    spec = block_spec(paths, new_settings, options, ctx.windows)
+    stripped = _take_out_truss_block(ctx, strip_block(text, source), request, warn)
     for notice in stripped.notices:
-        outcome.warn(f"{source}: {notice}")
+        warn(f"{source}: {notice}")
     installed = config_with_block(stripped, spec)
     new_text = installed.text
-    old_data = config.data or b""
     new_data = encode(new_text)
-    changed = new_data != old_data
+    changed = new_data != (config.data or b"")
+    ssh = ctx.openssh
     # ssh checks the candidate while the findings are worked out (independent work).
-    validation = _Validation(ssh, paths, config, new_data) if changed and ssh else None
-    _report_findings(new_text, source, outcome)
+    validation = _Validation(ssh, ctx, config, new_data) if changed and ssh else None
+    _report_findings(new_text, source, warn)
     if changed and options.use_keychain and ssh is not None and not ssh.understands_use_keychain():
-        outcome.warn(
+        warn(
             "this OpenSSH is not Apple's build: it does not know UseKeychain, so the block's "
             "`IgnoreUnknown UseKeychain` makes it skip that line here (it only matters on a Mac "
             "sharing this file)"
         )
-    result: dict[str, Any] = {
-        "config": str(paths.ssh_config),
-        "changed": changed,
-        "dry_run": request.dry_run,
-        "block_line": installed.block_line,
-        "options": vars(options),
-        "refresh_margin_seconds": margin,
-        "key": {"path": str(key.private), "fingerprint": key.fingerprint, "created": key.created},
-        "backup": None,
-        "warnings": outcome.warnings,
-    }
     if validation is not None:
         validation.wait()
+    result = SetupResult(
+        config=paths.ssh_config,
+        changed=changed,
+        dry_run=request.dry_run,
+        block_line=installed.block_line,
+        options=options,
+        refresh_margin_seconds=margin,
+        key=KeyReport(key.private, key.fingerprint, key.created),
+        backup=None,
+        written=None,
+        diff=None,
+        warnings=warn.messages,
+    )
     if request.dry_run:
-        diff = unified_diff(paths.ssh_config, text if not config.has_bom else config.text, new_text)
-        result["diff"] = diff
-        emit_result(result, request.json_output, diff or "already up to date: nothing would change")
-        return int(ExitCode.OK)
+        before = text if not config.has_bom else config.text
+        return replace(result, diff=unified_diff(paths.ssh_config, before, new_text))
 
     if key.created:
         key = generate_key_pair(key.private)  # the dry-run pair above was never written
-        result["key"]["fingerprint"] = key.fingerprint
+        result = replace(result, key=KeyReport(key.private, key.fingerprint, True))
     if changed:
         written, backup = replace_config(paths, config, new_data)
-        result["backup"] = str(backup) if backup else None
-        result["written"] = str(written)
-    _save_settings_and_connect(paths, settings, new_settings)
-    if changed:
-        human = f"updated {paths.ssh_config}: the sshsetup block is at line {installed.block_line}"
-        if result["backup"]:
-            human += f"\nprevious version saved as {result['backup']}"
-    else:
-        human = f"{paths.ssh_config} is already up to date"
-    emit_result(result, request.json_output, human)
-    return int(ExitCode.OK)
+        result = replace(result, written=written, backup=backup)
+    if new_settings != settings or not paths.settings_file.exists():
+        save_settings(paths.settings_file, new_settings)
+    write_installation(paths, installation_for(paths, new_settings))
+    return result
 
 
-def _chosen_options(remembered: BlockOptions, request: SetupRequest) -> BlockOptions:
+def _chosen_options(remembered: BlockOptions, request: Request) -> BlockOptions:
     def pick(asked: bool | None, kept: bool) -> bool:
         return kept if asked is None else asked
 
@@ -155,17 +173,17 @@ def _chosen_options(remembered: BlockOptions, request: SetupRequest) -> BlockOpt
     )
 
 
-def _without_bom(config: ConfigFile, request: SetupRequest, prompter: Prompter) -> str:
+def _without_bom(ctx: Context, config: ConfigFile, request: Request) -> str:
     if not config.has_bom:
         return config.text
     question = (
         f"{config.path} starts with a UTF-8 byte-order mark, which OpenSSH on Linux and macOS "
         "rejects (`line 1: Bad configuration option`). Remove it?"
     )
-    if request.strip_bom or prompter.confirm(question, default=False):
-        say(f"removing the UTF-8 byte-order mark from the start of {config.path}")
+    if request.strip_bom or ctx.prompter.confirm(question, default=False):
+        ctx.say(f"removing the UTF-8 byte-order mark from the start of {config.path}")
         return config.text[len(UTF8_BOM.decode()) :]
-    raise UserError(
+    raise ConsentNeeded(
         f"{config.path} line 1: the file starts with a UTF-8 byte-order mark (Windows Notepad "
         "writes one); OpenSSH on Linux and macOS rejects it with "
         "`line 1: Bad configuration option`",
@@ -173,19 +191,18 @@ def _without_bom(config: ConfigFile, request: SetupRequest, prompter: Prompter) 
     )
 
 
-def _key_pair(
-    paths: Paths, settings: Settings, request: SetupRequest, prompter: Prompter
-) -> tuple[KeyPair, str | None]:
+def _key_pair(ctx: Context, settings: Settings, request: Request) -> tuple[KeyPair, str | None]:
     """The key the block will use, and the settings value that records a reused one."""
+    paths = ctx.paths
     if settings.key_file and request.reuse_truss_key is not False:
         return load_key_pair(Path(settings.key_file)), settings.key_file
-    if os.path.lexists(paths.key_file):
+    if paths.key_file.exists() or paths.key_file.is_symlink():
         return load_key_pair(paths.key_file), None
     truss_key = find_truss_key(paths.truss_key_dir)
     if truss_key is not None:
         reuse = request.reuse_truss_key
         if reuse is None:
-            reuse = prompter.confirm(
+            reuse = ctx.prompter.confirm(
                 f"Reuse the key that `truss ssh setup` made ({truss_key})?", default=True
             )
         if reuse:
@@ -194,7 +211,7 @@ def _key_pair(
 
 
 def _take_out_truss_block(
-    stripped: StrippedConfig, request: SetupRequest, prompter: Prompter, outcome: Outcome
+    ctx: Context, stripped: StrippedConfig, request: Request, warn: _Warnings
 ) -> StrippedConfig:
     lines = split_lines(stripped.text)
     truss = find_truss_block(lines)
@@ -202,20 +219,20 @@ def _take_out_truss_block(
         return stripped
     start, end = truss
     where = f"lines {lines[start].number}-{lines[end].number}"
-    consent = request.replace_truss or prompter.confirm(
+    consent = request.replace_truss or ctx.prompter.confirm(
         f"Your ssh config has a block written by `truss ssh setup` ({where}). Replace it with "
         "sshsetup's?",
         default=False,
     )
     if not consent:
-        outcome.warn(
+        warn(
             f"a block written by `truss ssh setup` is still in the config ({where}). sshsetup's "
             "block goes above it, so its settings win; but truss's Match hook still runs and "
             "signs a new certificate on every connection. Run again with --replace-truss to "
             "take it out"
         )
         return stripped
-    say(f"taking out the block written by `truss ssh setup` ({where})")
+    ctx.say(f"taking out the block written by `truss ssh setup` ({where})")
     remaining = lines[:start] + lines[end + 1 :]
     position = stripped.position
     if position is None:
@@ -225,14 +242,17 @@ def _take_out_truss_block(
     return StrippedConfig(join_lines(remaining), position, stripped.notices)
 
 
-def _report_findings(text: str, source: str, outcome: Outcome) -> None:
+def _report_findings(text: str, source: str, warn: _Warnings) -> None:
     lines = split_lines(text)
     location = locate_block(lines, source)
-    assert location is not None
+    if location is None:
+        raise InternalError(  # the text was just made with the block in it
+            f"{source}: the new text has no sshsetup block", hint="report this as a bug"
+        )
     for finding in shadowing_lines(lines, location.start):
-        outcome.warn(f"{source} {finding.message}")
+        warn(f"{source} {finding.message}")
     for finding in aliases_after(lines, location.end):
-        outcome.warn(f"{source} {finding.message}")
+        warn(f"{source} {finding.message}")
     outside = lines[: location.start] + lines[location.end + 1 :]
     truss = find_truss_block(outside)
     truss_lines = range(outside[truss[0]].number, outside[truss[1]].number + 1) if truss else ()
@@ -241,7 +261,7 @@ def _report_findings(text: str, source: str, outcome: Outcome) -> None:
         if line.number in truss_lines:
             continue
         winner = "the sshsetup block" if line.number > block_end else "that entry"
-        outcome.warn(
+        warn(
             f"{source} line {line.number}: `{line.content.strip()}` also targets Baseten "
             f"hosts; for settings both give, {winner} wins (it comes first)"
         )
@@ -250,14 +270,14 @@ def _report_findings(text: str, source: str, outcome: Outcome) -> None:
 class _Validation:
     """``_validate`` in a background thread; ``wait()`` re-raises its error."""
 
-    def __init__(self, ssh: OpenSSH, paths: Paths, config: ConfigFile, candidate: bytes) -> None:
+    def __init__(self, ssh: OpenSSH, ctx: Context, config: ConfigFile, candidate: bytes) -> None:
         self._error: Exception | None = None
-        self._thread = threading.Thread(target=self._run, args=(ssh, paths, config, candidate))
+        self._thread = threading.Thread(target=self._run, args=(ssh, ctx, config, candidate))
         self._thread.start()
 
-    def _run(self, ssh: OpenSSH, paths: Paths, config: ConfigFile, candidate: bytes) -> None:
+    def _run(self, ssh: OpenSSH, ctx: Context, config: ConfigFile, candidate: bytes) -> None:
         try:
-            _validate(ssh, paths, config, candidate)
+            _validate(ssh, ctx.paths.state_dir, config, candidate)
         except Exception as exc:  # whatever it is, the install must not go ahead unchecked
             self._error = exc
 
@@ -267,10 +287,10 @@ class _Validation:
             raise self._error
 
 
-def _validate(ssh: OpenSSH, paths: Paths, config: ConfigFile, candidate: bytes) -> None:
+def _validate(ssh: OpenSSH, state_dir: Path, config: ConfigFile, candidate: bytes) -> None:
     """Install nothing that ssh rejects; if ssh already rejected the file, say so."""
-    ensure_private_dir(paths.state_dir)
-    with tempfile.TemporaryDirectory(dir=paths.state_dir, prefix="validate-") as directory:
+    ensure_private_dir(state_dir)
+    with tempfile.TemporaryDirectory(dir=state_dir, prefix="validate-") as directory:
         candidate_path = Path(directory) / "candidate-config"
         candidate_path.write_bytes(candidate)
         for host, result in zip(
@@ -281,25 +301,15 @@ def _validate(ssh: OpenSSH, paths: Paths, config: ConfigFile, candidate: bytes) 
             if config.data is not None:
                 before = ssh.evaluate(host, config.path)
                 if not before.ok:
-                    raise UserError(
+                    raise SshRejected(
                         f"ssh already rejects {config.path} as it is, before any change by "
                         f"sshsetup: {before.first_error}",
                         hint="fix that line first (ssh -G " + host + " shows the error), "
                         "then run sshsetup setup again",
-                        exit_code=ExitCode.SSH_REJECTED,
                     )
-            raise UserError(
+            raise SshRejected(
                 f"ssh would reject the config with sshsetup's block "
                 f"({result.first_error.replace(str(candidate_path), str(config.path))}); "
                 f"{config.path} was left unchanged",
                 hint="run with --dry-run to see the change, and report this as a bug",
-                exit_code=ExitCode.SSH_REJECTED,
             )
-
-
-def _save_settings_and_connect(paths: Paths, old: Settings, new: Settings) -> None:
-    from sshsetup.connect.installation import write_connect_settings
-
-    if new != old or not paths.settings_file.exists():
-        save_settings(paths.settings_file, new)
-    write_connect_settings(paths, new.refresh_margin_seconds, key_file_for(paths, new))

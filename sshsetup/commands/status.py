@@ -2,121 +2,60 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from sshsetup.block_plan import (
-    aliases_after,
-    block_spec,
-    config_with_block,
-    key_file_for,
-    shadowing_lines,
-)
-from sshsetup.errors import UserError
-from sshsetup.exit_codes import ExitCode
-from sshsetup.keypair import load_key_pair
-from sshsetup.output import emit_result
-from sshsetup.paths import Paths
-from sshsetup.settings import load_settings
-from sshsetup.sshconfig.file import latest_backup, read_config
-from sshsetup.sshconfig.lines import split_lines
-from sshsetup.sshconfig.placement import find_truss_block, other_baseten_entries
-from sshsetup.sshconfig.splice import locate_block, strip_block
+from sshsetup.context import Context
+from sshsetup.install_state import InstallState, read_install_state
+from sshsetup.results import Outcome, Result, jsonable
 
 
-def run(paths: Paths, json_output: bool) -> int:
-    report = collect_status(paths)
-    emit_result(report, json_output, _human(report))
-    return int(ExitCode.OK)
+@dataclass(frozen=True)
+class Request:
+    pass
 
 
-def collect_status(paths: Paths) -> dict[str, Any]:
-    settings = load_settings(paths.settings_file)
-    config = read_config(paths.ssh_config)
-    source = str(paths.ssh_config)
-    lines = split_lines(config.text)
-    location = locate_block(lines, source)
-    block: dict[str, Any] | None = None
-    findings: list[str] = []
-    if location is not None:
-        expected = config_with_block(
-            strip_block(config.text, source), block_spec(paths, settings, settings.options)
-        )
-        block = {
-            "first_line": lines[location.start].number,
-            "last_line": lines[location.end].number,
-            "current": expected.text == config.text,
-        }
-        findings = [f.message for f in shadowing_lines(lines, location.start)]
-        findings += [f.message for f in aliases_after(lines, location.end)]
-    truss = find_truss_block(lines)
-    others = [
-        {"line": line.number, "text": line.content.strip()}
-        for index, line in enumerate(lines)
-        if line in other_baseten_entries([line])
-        and not (location and location.contains(index))
-        and not (truss and truss[0] <= index <= truss[1])
-    ]
-    key_path = key_file_for(paths, settings)
-    key: dict[str, Any] = {"path": str(key_path), "present": key_path.exists()}
-    if key["present"]:
-        try:
-            pair = load_key_pair(key_path)
-            key.update(type=pair.key_type, fingerprint=pair.fingerprint)
-        except UserError as exc:
-            key["problem"] = exc.message
-    backup = latest_backup(paths)
-    return {
-        "config": source,
-        "config_exists": config.exists,
-        "installed": block is not None,
-        "block": block,
-        "options": vars(settings.options),
-        "refresh_margin_seconds": settings.refresh_margin_seconds,
-        "key": key,
-        "backup": str(backup) if backup else None,
-        "truss_block": (
-            {"first_line": lines[truss[0]].number, "last_line": lines[truss[1]].number}
-            if truss
-            else None
-        ),
-        "other_baseten_entries": others,
-        "findings": findings,
-        "settings_file": str(paths.settings_file),
-        "state_dir": str(paths.state_dir),
-    }
+@dataclass(frozen=True)
+class StatusResult(Result):
+    state: InstallState
 
+    def to_json(self) -> dict[str, Any]:
+        return dict(jsonable(self.state))
 
-def _human(report: dict[str, Any]) -> str:
-    out = [
-        f"config:   {report['config']}" + ("" if report["config_exists"] else " (does not exist)")
-    ]
-    block = report["block"]
-    if block is None:
-        out.append("block:    not installed (run `sshsetup setup`)")
-    else:
-        state = "current" if block["current"] else "out of date (run `sshsetup setup` to update it)"
-        out.append(f"block:    lines {block['first_line']}-{block['last_line']}, {state}")
-    enabled = [name for name, on in report["options"].items() if on]
-    out.append(
-        "options:  "
-        + (", ".join(enabled) if enabled else "none (no ForwardAgent, AddKeysToAgent, UseKeychain)")
-    )
-    key = report["key"]
-    if key["present"]:
+    def text(self, colour: bool) -> str:
+        state = self.state
+        out = [f"config:   {state.config}" + ("" if state.config_exists else " (does not exist)")]
+        block = state.block
+        if block is None:
+            out.append("block:    not installed (run `sshsetup setup`)")
+        else:
+            current = "current" if block.current else "out of date (run `sshsetup setup`)"
+            out.append(f"block:    lines {block.first_line}-{block.last_line}, {current}")
+        enabled = [name for name, on in vars(state.options).items() if on]
         out.append(
-            f"key:      {key['path']} {key.get('type', '')} "
-            f"{key.get('fingerprint', key.get('problem', ''))}"
+            "options:  "
+            + (", ".join(enabled) or "none (no ForwardAgent, AddKeysToAgent, UseKeychain)")
         )
-    else:
-        out.append(f"key:      {key['path']} (not created yet)")
-    out.append(f"backup:   {report['backup'] or 'none yet'}")
-    if report["truss_block"]:
-        t = report["truss_block"]
-        out.append(
-            f"truss:    a `truss ssh setup` block at lines {t['first_line']}-{t['last_line']} "
-            "(sshsetup setup --replace-truss takes it out)"
+        out.append(f"margin:   {state.refresh_margin_seconds} s before a certificate expires")
+        key = state.key
+        if not key.present:
+            out.append(f"key:      {key.path} (not created yet)")
+        else:
+            out.append(f"key:      {key.path} {key.type or ''} {key.fingerprint or key.problem}")
+        out.append(f"backup:   {state.backup or 'none yet'}")
+        if state.truss_block:
+            span = state.truss_block
+            out.append(
+                f"truss:    a `truss ssh setup` block at lines {span.first_line}-{span.last_line} "
+                "(sshsetup setup --replace-truss takes it out)"
+            )
+        out.extend(
+            f"other:    line {entry.line}: {entry.text} also targets Baseten hosts"
+            for entry in state.other_baseten_entries
         )
-    for entry in report["other_baseten_entries"]:
-        out.append(f"other:    line {entry['line']}: {entry['text']} also targets Baseten hosts")
-    out.extend(f"warning:  {finding}" for finding in report["findings"])
-    return "\n".join(out)
+        out.extend(f"warning:  {finding}" for finding in state.findings)
+        return "\n".join(out)
+
+
+def run(ctx: Context, request: Request) -> Outcome[StatusResult]:
+    return Outcome(StatusResult(read_install_state(ctx.paths, ctx.windows)))

@@ -1,6 +1,6 @@
-"""The client of Baseten's SSH signing endpoints (field guide F6, F7), on urllib.
+"""The client of Baseten's SSH signing endpoints (docs/baseten-protocol.md#endpoints), on urllib.
 
-Every failure becomes a UserError naming its cause (and never the API key):
+Every failure becomes an ApiError or NetworkError naming its cause (never the API key):
 401/403, 404, 5xx, other HTTP errors, timeouts, TLS verification, refused connections.
 """
 
@@ -18,12 +18,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from sshsetup import __version__
-from sshsetup.baseten import TRAINING, HostName
-from sshsetup.errors import UserError
-from sshsetup.exit_codes import ExitCode
+from sshsetup.baseten import (
+    SEARCH_JOBS_PATH,
+    SIGN_MODEL_PATH,
+    SIGN_TRAINING_PATH,
+    TRAINING,
+    HostName,
+)
+from sshsetup.connect.environment import API_TIMEOUT_ENV
+from sshsetup.errors import ApiError, BadInput, NetworkError
 
 DEFAULT_TIMEOUT_SECONDS = 30.0
-TIMEOUT_ENV = "SSHSETUP_API_TIMEOUT"
 _MAX_MESSAGE = 300
 _TLS_HINT = (
     "Python could not verify the API's TLS certificate: point SSL_CERT_FILE at a CA bundle "
@@ -39,7 +44,7 @@ class SignedCertificate:
 
 
 def timeout_from_env(env: Mapping[str, str]) -> float:
-    raw = env.get(TIMEOUT_ENV)
+    raw = env.get(API_TIMEOUT_ENV)
     if not raw:
         return DEFAULT_TIMEOUT_SECONDS
     try:
@@ -47,9 +52,9 @@ def timeout_from_env(env: Mapping[str, str]) -> float:
     except ValueError:
         value = -1.0
     if not 0 < value < 3600:
-        raise UserError(
-            f"{TIMEOUT_ENV}={raw!r} is not a number of seconds between 0 and 3600",
-            hint=f"unset {TIMEOUT_ENV} or set it to e.g. 30",
+        raise BadInput(
+            f"{API_TIMEOUT_ENV}={raw!r} is not a number of seconds between 0 and 3600",
+            hint=f"unset {API_TIMEOUT_ENV} or set it to e.g. 30",
         )
     return value
 
@@ -72,12 +77,11 @@ class SigningClient:
         project), which saves the search round-trip."""
         if host.kind == TRAINING:
             project_id = training_project or self.training_project(host)
-            path = f"/v1/training_projects/{_quote(project_id)}/jobs/{_quote(host.job_id)}/ssh/sign"
+            path = SIGN_TRAINING_PATH.format(project=_quote(project_id), job=_quote(host.job_id))
             body: dict[str, Any] = {"public_key": public_key, "replica_id": host.node}
         else:
-            path = (
-                f"/v1/models/{_quote(host.model_id)}/deployments/"
-                f"{_quote(host.deployment_id)}/ssh/sign"
+            path = SIGN_MODEL_PATH.format(
+                model=_quote(host.model_id), deployment=_quote(host.deployment_id)
             )
             body = {"public_key": public_key}
             if host.replica:
@@ -87,36 +91,33 @@ class SigningClient:
         for name in ("ssh_certificate", "jwt", "proxy_address"):
             value = answer.get(name) if isinstance(answer, dict) else None
             if not isinstance(value, str) or not value.strip():
-                raise UserError(
+                raise ApiError(
                     f"the signing API at {self.base_url} answered without {name!r}",
                     hint="the API may have changed; update sshsetup, or report this",
-                    exit_code=ExitCode.API_ERROR,
                 )
             fields[name] = value.strip()
         return SignedCertificate(**fields)
 
     def training_project(self, host: HostName) -> str:
-        answer = self._post("/v1/training_jobs/search", {"job_id": host.job_id}, host)
+        answer = self._post(SEARCH_JOBS_PATH, {"job_id": host.job_id}, host)
         jobs = answer if isinstance(answer, list) else None
         if isinstance(answer, dict):
             jobs = answer.get("training_jobs")
         if not jobs:
-            raise UserError(
+            raise ApiError(
                 f"training job {host.job_id} was not found at {self.base_url} "
                 f"(remote {self.remote!r})",
                 hint="check the job id in the host name, and that the job belongs to this "
                 "remote's account",
-                exit_code=ExitCode.API_ERROR,
             )
         try:
             project_id = jobs[0]["training_project"]["id"]
         except (KeyError, IndexError, TypeError):
             project_id = None
         if not isinstance(project_id, (str, int)) or project_id == "":
-            raise UserError(
+            raise ApiError(
                 f"the API at {self.base_url} answered the job search without a project id",
                 hint="the API may have changed; update sshsetup, or report this",
-                exit_code=ExitCode.API_ERROR,
             )
         return str(project_id)
 
@@ -142,75 +143,65 @@ class SigningClient:
         try:
             return json.loads(raw)
         except ValueError:
-            raise UserError(
+            raise ApiError(
                 f"the API at {url} answered with something that is not JSON",
                 hint="check the remote's API URL (`sshsetup login --remote NAME`) and "
                 "BASETEN_BASE_URL",
-                exit_code=ExitCode.API_ERROR,
             ) from None
 
-    def _http_error(self, exc: urllib.error.HTTPError, host: HostName) -> UserError:
+    def _http_error(self, exc: urllib.error.HTTPError, host: HostName) -> ApiError:
         code = exc.code
         detail = f"HTTP {code}: {_error_message(exc)}"
         if code in (401, 403):
-            return UserError(
+            return ApiError(
                 f"the Baseten API at {self.base_url} rejected the API key of remote "
                 f"{self.remote!r} ({detail})",
                 hint=f"run `sshsetup login --remote {self.remote}` with a valid API key",
-                exit_code=ExitCode.API_ERROR,
             )
         if code == 404:
-            return UserError(
+            return ApiError(
                 f"{host.workload} was not found or is not running ({detail})",
                 hint="check the ids in the host name and that the workload is running "
                 "with SSH enabled",
-                exit_code=ExitCode.API_ERROR,
             )
         if code >= 500:
-            return UserError(
+            return ApiError(
                 f"the Baseten API at {self.base_url} failed ({detail})",
                 hint="a server-side problem: try again in a minute",
-                exit_code=ExitCode.API_ERROR,
             )
-        return UserError(
+        return ApiError(
             f"the Baseten API at {self.base_url} refused the request ({detail})",
             hint="if it names an outdated client, update sshsetup",
-            exit_code=ExitCode.API_ERROR,
         )
 
-    def _network_error(self, exc: BaseException) -> UserError:
+    def _network_error(self, exc: BaseException) -> NetworkError:
         reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
         where = urllib.parse.urlsplit(self.base_url).netloc or self.base_url
         if isinstance(reason, ssl.SSLCertVerificationError):
-            return UserError(
+            return NetworkError(
                 f"TLS verification of the API at {where} failed "
                 f"({reason.verify_message or reason})",
                 hint=_TLS_HINT,
-                exit_code=ExitCode.NETWORK,
             )
         if isinstance(reason, (socket.timeout, TimeoutError)):
-            return UserError(
+            return NetworkError(
                 f"the API at {where} did not answer within {self.timeout:g} s",
-                hint=f"check your network, or allow longer with {TIMEOUT_ENV}=<seconds>",
-                exit_code=ExitCode.NETWORK,
+                hint=f"check your network, or allow longer with {API_TIMEOUT_ENV}=<seconds>",
             )
         if isinstance(reason, ConnectionRefusedError):
-            return UserError(
+            return NetworkError(
                 f"the API at {where} refused the connection",
                 hint="check the remote's API URL and BASETEN_BASE_URL; is the service up?",
-                exit_code=ExitCode.NETWORK,
             )
         if isinstance(reason, ssl.SSLError):
-            return UserError(
+            return NetworkError(
                 f"TLS with the API at {where} failed ({reason})",
                 hint=_TLS_HINT,
-                exit_code=ExitCode.NETWORK,
             )
         text = getattr(reason, "strerror", None) or str(reason)
-        return UserError(
+        return NetworkError(
             f"cannot reach the API at {where} ({text})",
             hint="check your network connection and the remote's API URL",
-            exit_code=ExitCode.NETWORK,
         )
 
 

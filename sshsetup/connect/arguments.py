@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from sshsetup.baseten import HostName, HostNameError, parse_host
-from sshsetup.connect.installation import (
-    ConnectSettings,
-    ConnectSettingsError,
-    load_connect_settings,
-)
+from sshsetup.baseten import HostName, parse_host
+from sshsetup.connect.installation import Installation, load_installation
 from sshsetup.connect.report import report
+from sshsetup.errors import SshsetupError
 
 
-def host_and_settings(argv: list[str], script: str) -> tuple[HostName, ConnectSettings] | None:
+def host_and_installation(argv: list[str], script: str) -> tuple[HostName, Installation] | None:
     """The parsed host and connect.json; None after reporting why they are unusable."""
     if len(argv) != 2:
         report(
@@ -20,7 +17,7 @@ def host_and_settings(argv: list[str], script: str) -> tuple[HostName, ConnectSe
         return None
     key_dir, host_text = argv
     try:
-        return parse_host(host_text), load_connect_settings(key_dir)
-    except (HostNameError, ConnectSettingsError) as exc:
+        return parse_host(host_text), load_installation(key_dir)
+    except SshsetupError as exc:
         report(exc.message, exc.hint)
         return None

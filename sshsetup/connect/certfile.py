@@ -1,4 +1,5 @@
-"""OpenSSH certificates (field guide E1), parsed in pure Python.
+"""OpenSSH certificates, parsed in pure Python; key fingerprints
+(docs/certificates.md#certificate-line-and-blob-layout).
 
 Lean on purpose (``binascii`` only, both built in): the Match hook reads the cached
 certificate on every ssh run to decide whether it is still usable, without paying for
@@ -12,7 +13,7 @@ from __future__ import annotations
 import binascii
 import sys
 
-CERT_SUFFIX = "-cert-v01@openssh.com"
+CERT_KEY_TYPE_SUFFIX = "-cert-v01@openssh.com"
 USER_CERT = 1
 HOST_CERT = 2
 FOREVER = 2**64 - 1
@@ -85,34 +86,7 @@ class Certificate:
 
     @property
     def plain_key_type(self) -> str:
-        return self.key_type[: -len(CERT_SUFFIX)]
-
-    def problem(self, now: float, margin: float, public_key: bytes | None = None) -> str | None:
-        """Why the certificate should be fetched again at ``now``, or None if it is usable.
-
-        ``margin``: seconds before ``valid_before`` from which it counts as expiring (E6),
-        capped at half the validity period (see capped_margin).
-        ``public_key``: the blob of the key it must certify (from ``<key>.pub``).
-        """
-        if public_key is not None and public_key != self.public_key:
-            return "the certificate was signed for a different public key"
-        if self.cert_type != USER_CERT:
-            return "it is a host certificate, not a user certificate"
-        if now < self.valid_after:
-            return f"the certificate is not valid yet (valid from {format_time(self.valid_after)})"
-        if now >= self.valid_before:
-            return f"the certificate expired at {format_time(self.valid_before)}"
-        effective = capped_margin(margin, self.valid_before - self.valid_after)
-        if self.valid_before != FOREVER and now >= self.valid_before - effective:
-            left = int(self.valid_before - now)
-            return f"the certificate expires in {left} s (refresh margin {int(margin)} s)"
-        return None
-
-
-def capped_margin(margin: float, lifetime: float) -> float:
-    """The refresh margin, but at most half the lifetime: a credential that lives no
-    longer than the margin would otherwise be fetched again on every connection."""
-    return min(margin, lifetime / 2) if lifetime > 0 else margin
+        return self.key_type[: -len(CERT_KEY_TYPE_SUFFIX)]
 
 
 def format_time(stamp: int) -> str:
@@ -138,7 +112,7 @@ def parse_certificate(text: str | bytes) -> Certificate:
         raise CertificateError("not an OpenSSH certificate: expected '<type> <base64 data>'")
     line_type, data = fields[0], fields[1]
     comment = fields[2] if len(fields) == 3 else ""
-    if not line_type.endswith(CERT_SUFFIX):
+    if not line_type.endswith(CERT_KEY_TYPE_SUFFIX):
         raise CertificateError(f"not an OpenSSH certificate: key type {line_type!r}")
     try:
         blob = binascii.a2b_base64(data, **_STRICT_BASE64)
@@ -150,7 +124,7 @@ def parse_certificate(text: str | bytes) -> Certificate:
         raise CertificateError(
             f"corrupt certificate: the line says {line_type!r}, the data {key_type!r}"
         )
-    plain_type = key_type[: -len(CERT_SUFFIX)]
+    plain_type = key_type[: -len(CERT_KEY_TYPE_SUFFIX)]
     field_count = _KEY_FIELDS.get(plain_type)
     if field_count is None:
         raise CertificateError(f"unsupported certificate key type {key_type!r}")
@@ -271,3 +245,11 @@ class _Reader:
             return self.string().decode("utf-8")
         except UnicodeDecodeError:
             raise CertificateError("corrupt certificate: a text field is not UTF-8") from None
+
+
+def fingerprint(blob: bytes) -> str:
+    """``SHA256:...`` of a key or certificate blob, as ssh-keygen -l prints it."""
+    import hashlib
+
+    digest = hashlib.sha256(blob).digest()
+    return "SHA256:" + binascii.b2a_base64(digest, newline=False).decode().rstrip("=")

@@ -10,8 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from sshsetup.connect.atomic_write import ensure_private_dir
-from sshsetup.errors import UserError
-from sshsetup.exit_codes import ExitCode
+from sshsetup.errors import Locked
 
 
 @contextlib.contextmanager
@@ -61,10 +60,9 @@ def _acquire(fd: int, path: Path, timeout: float) -> None:
     delay = 0.005
     while not _try_lock(fd):
         if time.monotonic() > deadline:
-            raise UserError(
+            raise Locked(
                 f"another sshsetup run has held the lock {path} for over {timeout:.0f} s",
                 hint="wait for it to finish, or end the stuck process and run again",
-                exit_code=ExitCode.LOCKED,
             )
         time.sleep(delay)
         delay = min(delay * 2, 0.1)

@@ -1,14 +1,15 @@
 """The block's ``Match ... exec`` hook: ``hook.py <key_dir> <host>`` (host = ssh's ``%h``).
 
-Makes sure a usable certificate and session for the host are cached before ssh loads
-its CertificateFile (field guide A23). ALWAYS exits 0 (a failing exec would make ssh
-skip the block and fail later with a misleading "Could not resolve hostname"), never
-writes to stdout, and on failure writes one line to stderr, leaving the ProxyCommand to
-fail with the real reason. ``SSHSETUP_NO_FETCH=1`` (sshsetup evaluating the config with
-``ssh -G``) means: do nothing.
+Makes sure a usable certificate and session for the host are cached before ssh loads its
+CertificateFile
+(docs/ssh-config.md#produce-the-certificate-in-match-exec-not-the-proxycommand). ALWAYS exits 0
+(a failing exec would make ssh skip the block and fail later with a misleading "Could not
+resolve hostname"), never writes to stdout, and on failure writes one line to stderr, leaving
+the ProxyCommand to fail with the real reason. ``SSHSETUP_NO_FETCH=1`` (sshsetup evaluating the
+config with ``ssh -G``) means: do nothing.
 
-Fast path, a cached certificate valid beyond the margin: a few file reads, built-in
-modules only, no network. Everything for fetching is imported only when needed.
+Fast path, a cached certificate valid beyond the margin: a few file reads, built-in modules
+only, no network. Everything for fetching is imported only when needed.
 """
 
 from __future__ import annotations
@@ -21,15 +22,14 @@ if __name__ == "__main__":  # run by ssh as a script (python -I -S): make sshset
 
 import time  # noqa: E402
 
-from sshsetup.connect.arguments import host_and_settings  # noqa: E402
+from sshsetup.connect.arguments import host_and_installation  # noqa: E402
+from sshsetup.connect.environment import NO_FETCH_ENV  # noqa: E402
 from sshsetup.connect.report import report  # noqa: E402
 from sshsetup.connect.session import host_problem  # noqa: E402
 
 TYPE_CHECKING = False  # typing costs ~8 ms of imports; mypy still reads the block
 if TYPE_CHECKING:
     from collections.abc import Mapping
-
-NO_FETCH_ENV = "SSHSETUP_NO_FETCH"
 
 
 def main(argv: list[str], env: Mapping[str, str]) -> int:
@@ -48,18 +48,18 @@ def main(argv: list[str], env: Mapping[str, str]) -> int:
 def ensure_certificate(argv: list[str], env: Mapping[str, str]) -> None:
     if env.get(NO_FETCH_ENV) == "1":
         return
-    parsed = host_and_settings(argv, "hook.py")
+    parsed = host_and_installation(argv, "hook.py")
     if parsed is None:
         return
-    host, settings = parsed
-    if host_problem(settings, host.cache_key, time.time()) is None:
+    host, installation = parsed
+    if host_problem(installation, host.cache_key, time.time()) is None:
         return
     from sshsetup.connect.fetch import ensure_host
-    from sshsetup.errors import UserError
+    from sshsetup.errors import SshsetupError
 
     try:
-        ensure_host(settings, host, env)
-    except UserError as exc:
+        ensure_host(installation, host, env)
+    except SshsetupError as exc:
         report(f"cannot get a certificate for {host.name}: {exc.message}", exc.hint)
 
 

@@ -1,8 +1,10 @@
-"""``<key_dir>/connect.json``: what the connect path needs, written by ``sshsetup setup``.
+"""``<key_dir>/connect.json``: where the connect path finds everything, written by setup.
 
 The Match hook and the ProxyCommand get only ``<key_dir>`` from ssh; this file tells them
-where everything else is, so they need neither the environment sshsetup ran in nor
-platformdirs. Lean on purpose: plain strings and os.path (pathlib imports ``re``).
+where the key, the certificates, the sessions and the tool's settings are, so they need
+neither the environment sshsetup ran in nor platformdirs. The cache layout (which file
+holds a host's certificate, session, lock) is written here once. Lean on purpose: plain
+strings and os.path (pathlib imports ``re``).
 """
 
 from __future__ import annotations
@@ -10,29 +12,26 @@ from __future__ import annotations
 import os
 
 from sshsetup.connect import jsonfile
-
-TYPE_CHECKING = False  # typing costs ~8 ms of imports; mypy still reads the block
-if TYPE_CHECKING:
-    from collections.abc import Mapping
-    from pathlib import Path
-
-    from sshsetup.paths import Paths
+from sshsetup.errors import BadInput
 
 FILE_NAME = "connect.json"
-VERSION = 1
-_PATH_FIELDS = ("key_file", "cert_dir", "session_dir", "config_dir", "state_dir")
+VERSION = 2
+SETTINGS_FILE_NAME = "settings.json"
+PLAINTEXT_KEYS_FILE_NAME = "api-keys.plaintext.json"
+CERT_FILE_SUFFIX = "-cert.pub"  # the block's CertificateFile is <cert_dir>/%h-cert.pub
+SESSION_FILE_SUFFIX = ".json"
+_PATH_FIELDS = ("key_file", "cert_dir", "session_dir", "settings_dir", "state_dir")
+_REWRITE_HINT = "run `sshsetup setup` to write it again"
 
 
-class ConnectSettingsError(ValueError):
-    """connect.json is missing or unusable; ``hint`` says how to fix it."""
+class InstallationError(BadInput):
+    """connect.json is missing or unusable."""
 
-    def __init__(self, message: str, hint: str = "run `sshsetup setup` to write it again") -> None:
-        super().__init__(message)
-        self.message = message
-        self.hint = hint
+    def __init__(self, message: str, hint: str = _REWRITE_HINT) -> None:
+        super().__init__(message, hint)
 
 
-class ConnectSettings:
+class Installation:
     __slots__ = (*_PATH_FIELDS, "refresh_margin_seconds", "key_dir")
 
     def __init__(
@@ -41,7 +40,7 @@ class ConnectSettings:
         key_file: str,
         cert_dir: str,
         session_dir: str,
-        config_dir: str,
+        settings_dir: str,
         state_dir: str,
         refresh_margin_seconds: int,
     ) -> None:
@@ -49,23 +48,46 @@ class ConnectSettings:
         self.key_file = key_file
         self.cert_dir = cert_dir
         self.session_dir = session_dir
-        self.config_dir = config_dir
+        self.settings_dir = settings_dir
         self.state_dir = state_dir
         self.refresh_margin_seconds = refresh_margin_seconds
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Installation) and self.to_json() == other.to_json()
 
     @property
     def public_key_file(self) -> str:
         return self.key_file + ".pub"
 
+    @property
+    def settings_file(self) -> str:
+        return os.path.join(self.settings_dir, SETTINGS_FILE_NAME)
+
+    @property
+    def plaintext_keys_file(self) -> str:
+        return os.path.join(self.settings_dir, PLAINTEXT_KEYS_FILE_NAME)
+
     def cert_file(self, cache_key: str) -> str:
-        """What the block's ``CertificateFile "<cert_dir>/%h-cert.pub"`` expands to."""
-        return os.path.join(self.cert_dir, cache_key + "-cert.pub")
+        """What the block's ``CertificateFile`` expands to for the host ``cache_key``."""
+        return os.path.join(self.cert_dir, cache_key + CERT_FILE_SUFFIX)
 
     def session_file(self, cache_key: str) -> str:
-        return os.path.join(self.session_dir, cache_key + ".json")
+        return os.path.join(self.session_dir, cache_key + SESSION_FILE_SUFFIX)
 
     def lock_file(self, cache_key: str) -> str:
         return os.path.join(self.session_dir, cache_key + ".lock")
+
+    def project_file(self, cache_key: str) -> str:
+        """A training job's project id: the next fetch for the job needs no search."""
+        return os.path.join(self.session_dir, cache_key + ".project")
+
+    def host_files(self, cache_key: str) -> tuple[str, ...]:
+        """Everything cached for one host (its lock aside)."""
+        return (
+            self.cert_file(cache_key),
+            self.session_file(cache_key),
+            self.project_file(cache_key),
+        )
 
     def to_json(self) -> dict[str, object]:
         data: dict[str, object] = {"version": VERSION}
@@ -73,48 +95,32 @@ class ConnectSettings:
         data["refresh_margin_seconds"] = self.refresh_margin_seconds
         return data
 
-    def paths(self, env: Mapping[str, str]) -> Paths:
-        """The tool's Paths as setup saw them (for credentials and remotes on the fetch path)."""
-        from pathlib import Path
 
-        from sshsetup.paths import Paths
-
-        home = Path(env.get("HOME") or env.get("USERPROFILE") or Path.home())
-        return Paths(
-            home=home,
-            ssh_config=home / ".ssh" / "config",
-            key_dir=Path(self.key_dir),
-            config_dir=Path(self.config_dir),
-            state_dir=Path(self.state_dir),
-        )
-
-    @classmethod
-    def from_paths(
-        cls, paths: Paths, refresh_margin_seconds: int, key_file: Path | None = None
-    ) -> ConnectSettings:
-        return cls(
-            key_dir=str(paths.key_dir),
-            key_file=str(key_file or paths.key_file),
-            cert_dir=str(paths.cert_dir),
-            session_dir=str(paths.session_dir),
-            config_dir=str(paths.config_dir),
-            state_dir=str(paths.state_dir),
-            refresh_margin_seconds=refresh_margin_seconds,
-        )
+def host_of_cert_file(name: str) -> str | None:
+    """The host a file name in the certificate directory belongs to (None: not a cert)."""
+    if name.endswith(CERT_FILE_SUFFIX) and not name.startswith("."):
+        return name[: -len(CERT_FILE_SUFFIX)]
+    return None
 
 
-def load_connect_settings(key_dir: str) -> ConnectSettings:
+def host_of_session_file(name: str) -> str | None:
+    if name.endswith(SESSION_FILE_SUFFIX) and not name.startswith("."):
+        return name[: -len(SESSION_FILE_SUFFIX)]
+    return None
+
+
+def load_installation(key_dir: str) -> Installation:
     path = os.path.join(key_dir, FILE_NAME)
     try:
         data = jsonfile.read_object(path)
     except OSError as exc:
-        raise ConnectSettingsError(f"cannot read {path}: {exc.strerror}") from None
+        raise InstallationError(f"cannot read {path}: {exc.strerror}") from None
     except ValueError as exc:
-        raise ConnectSettingsError(f"{path} is corrupt ({exc})") from None
+        raise InstallationError(f"{path} is corrupt ({exc})") from None
     if data is None:
-        raise ConnectSettingsError(f"{path} is missing")
+        raise InstallationError(f"{path} is missing")
     if data.get("version") != VERSION:
-        raise ConnectSettingsError(
+        raise InstallationError(
             f"{path} has version {data.get('version')!r}; this sshsetup reads version {VERSION}"
         )
     values = {name: data.get(name) for name in _PATH_FIELDS}
@@ -122,42 +128,13 @@ def load_connect_settings(key_dir: str) -> ConnectSettings:
     if not all(isinstance(value, str) and value for value in values.values()) or not (
         isinstance(margin, int) and margin >= 0
     ):
-        raise ConnectSettingsError(f"{path} lacks a field or has one of the wrong type")
-    return ConnectSettings(
+        raise InstallationError(f"{path} lacks a field or has one of the wrong type")
+    return Installation(
         key_dir=key_dir,
         key_file=str(values["key_file"]),
         cert_dir=str(values["cert_dir"]),
         session_dir=str(values["session_dir"]),
-        config_dir=str(values["config_dir"]),
+        settings_dir=str(values["settings_dir"]),
         state_dir=str(values["state_dir"]),
         refresh_margin_seconds=margin,
     )
-
-
-def write_connect_settings(
-    paths: Paths, refresh_margin_seconds: int, key_file: Path | None = None
-) -> Path:
-    """Write ``<key_dir>/connect.json`` (0600). ``key_file``: default the one settings name
-    (a key reused from truss), else ``paths.key_file``."""
-    import json
-
-    from sshsetup.connect.atomic_write import ensure_private_dir, write_atomic
-
-    if key_file is None:
-        from pathlib import Path
-
-        from sshsetup.settings import load_settings
-
-        remembered = load_settings(paths.settings_file).key_file
-        key_file = Path(remembered) if remembered else paths.key_file
-    settings = ConnectSettings.from_paths(paths, refresh_margin_seconds, key_file)
-    ensure_private_dir(paths.key_dir)
-    target = paths.connect_settings
-    data = (json.dumps(settings.to_json(), indent=2, sort_keys=True) + "\n").encode()
-    try:
-        unchanged = target.read_bytes() == data
-    except OSError:
-        unchanged = False
-    if not unchanged:
-        write_atomic(target, data, new_file_mode=0o600)
-    return target

@@ -17,8 +17,8 @@ import contextlib  # noqa: E402
 import time  # noqa: E402
 
 from sshsetup.baseten import HostName  # noqa: E402
-from sshsetup.connect.arguments import host_and_settings  # noqa: E402
-from sshsetup.connect.installation import ConnectSettings  # noqa: E402
+from sshsetup.connect.arguments import host_and_installation  # noqa: E402
+from sshsetup.connect.installation import Installation  # noqa: E402
 from sshsetup.connect.relay import relay  # noqa: E402
 from sshsetup.connect.report import report  # noqa: E402
 from sshsetup.connect.session import Session, read_session  # noqa: E402
@@ -45,42 +45,42 @@ def main(argv: list[str], env: Mapping[str, str]) -> int:
 
 
 def connect(argv: list[str], env: Mapping[str, str]) -> int:
-    parsed = host_and_settings(argv, "proxy.py")
+    parsed = host_and_installation(argv, "proxy.py")
     if parsed is None:
         return FAILED
-    host, settings = parsed
-    session = cached_session(settings, host) or fetched_session(settings, host, env)
+    host, installation = parsed
+    session = cached_session(installation, host) or fetched_session(installation, host, env)
     if session is None:
         return FAILED
     try:
         channel = open_tunnel(session.proxy_address, session.jwt, tls_context(env))
     except ProxyError as exc:
         if exc.refused:  # a stale or revoked JWT: let the next connection fetch a new one
-            _forget_session(settings, host)
+            _forget_session(installation, host)
         report(exc.message, exc.hint)
         return FAILED
     return relay_session(channel)
 
 
-def cached_session(settings: ConnectSettings, host: HostName) -> Session | None:
+def cached_session(installation: Installation, host: HostName) -> Session | None:
     try:
-        session = read_session(settings.session_file(host.cache_key))
+        session = read_session(installation.session_file(host.cache_key))
     except (OSError, ValueError):
         return None
-    if session is None or session.problem(time.time(), settings.refresh_margin_seconds):
+    if session is None or session.problem(time.time(), installation.refresh_margin_seconds):
         return None
     return session
 
 
 def fetched_session(
-    settings: ConnectSettings, host: HostName, env: Mapping[str, str]
+    installation: Installation, host: HostName, env: Mapping[str, str]
 ) -> Session | None:
     from sshsetup.connect.fetch import ensure_session
-    from sshsetup.errors import UserError
+    from sshsetup.errors import SshsetupError
 
     try:
-        return ensure_session(settings, host, env)
-    except UserError as exc:
+        return ensure_session(installation, host, env)
+    except SshsetupError as exc:
         report(f"cannot get a session for {host.name}: {exc.message}", exc.hint)
         return None
 
@@ -102,9 +102,9 @@ def relay_session(channel: TlsChannel) -> int:
     return 0
 
 
-def _forget_session(settings: ConnectSettings, host: HostName) -> None:
+def _forget_session(installation: Installation, host: HostName) -> None:
     with contextlib.suppress(OSError):
-        os.unlink(settings.session_file(host.cache_key))
+        os.unlink(installation.session_file(host.cache_key))
 
 
 if __name__ == "__main__":

@@ -1,24 +1,20 @@
-"""The per-host session cache and the freshness check: the Match hook's fast path.
+"""A host's cached session and certificate, and whether they are fresh: the hook's fast path.
 
-A host is ready to connect when its certificate (``<cert_dir>/<host>-cert.pub``) is
-valid beyond the refresh margin for the current public key, and its session
-(``<session_dir>/<host>.json``: JWT and proxy address) is present and not expiring.
-Reading both costs a few file reads and no imports beyond the built-in modules.
+A host is ready to connect when its certificate is valid beyond the refresh margin for the
+current public key, and its session (JWT and proxy address) is present and not expiring
+(``freshness`` holds the rule; ``installation`` the file layout). Reading both costs a few
+file reads and no imports beyond the built-in modules.
 """
 
 from __future__ import annotations
 
 from sshsetup.connect import jsonfile
-from sshsetup.connect.certfile import (
-    CertificateError,
-    capped_margin,
-    parse_certificate,
-    public_key_blob,
-)
+from sshsetup.connect.certfile import CertificateError, parse_certificate, public_key_blob
+from sshsetup.connect.freshness import certificate_problem, token_problem
 
-TYPE_CHECKING = False  # typing costs ~8 ms of imports; mypy still reads the block
+TYPE_CHECKING = False  # typing costs ~8 ms of imports on the connect path; mypy reads this
 if TYPE_CHECKING:
-    from sshsetup.connect.installation import ConnectSettings
+    from sshsetup.connect.installation import Installation
 
 
 class Session:
@@ -42,12 +38,7 @@ class Session:
 
     def problem(self, now: float, margin: float) -> str | None:
         """Why the session should be fetched again, or None if its JWT is usable."""
-        if self.jwt_expires_at is None:
-            return None
-        effective = capped_margin(margin, self.jwt_expires_at - self.fetched_at)
-        if now >= self.jwt_expires_at - effective:
-            return f"the session's token expires in {int(self.jwt_expires_at - now)} s"
-        return None
+        return token_problem(self.jwt_expires_at, self.fetched_at, now, margin)
 
 
 def read_session(path: str) -> Session | None:
@@ -69,21 +60,23 @@ def read_session(path: str) -> Session | None:
     return Session(jwt, proxy_address, float(fetched_at), expires_at)
 
 
-def session_problem(settings: ConnectSettings, cache_key: str, now: float) -> str | None:
+def session_problem(installation: Installation, cache_key: str, now: float) -> str | None:
     """Why the host's cached session cannot be used, or None."""
-    path = settings.session_file(cache_key)
+    path = installation.session_file(cache_key)
     try:
         session = read_session(path)
     except (OSError, ValueError) as exc:
         return f"the cached session {path} is unusable ({exc})"
     if session is None:
         return "no cached session"
-    return session.problem(now, settings.refresh_margin_seconds)
+    return session.problem(now, installation.refresh_margin_seconds)
 
 
-def certificate_problem(settings: ConnectSettings, cache_key: str, now: float) -> str | None:
+def cached_certificate_problem(
+    installation: Installation, cache_key: str, now: float
+) -> str | None:
     """Why the host's cached certificate cannot be used, or None."""
-    path = settings.cert_file(cache_key)
+    path = installation.cert_file(cache_key)
     try:
         with open(path, "rb") as handle:
             certificate = parse_certificate(handle.read())
@@ -94,14 +87,14 @@ def certificate_problem(settings: ConnectSettings, cache_key: str, now: float) -
     except CertificateError as exc:
         return f"the cached certificate {path} is unusable ({exc})"
     try:
-        with open(settings.public_key_file, "rb") as handle:
+        with open(installation.public_key_file, "rb") as handle:
             public_key = public_key_blob(handle.read())
     except (OSError, CertificateError) as exc:
-        return f"cannot read the public key {settings.public_key_file} ({exc})"
-    return certificate.problem(now, settings.refresh_margin_seconds, public_key)
+        return f"cannot read the public key {installation.public_key_file} ({exc})"
+    return certificate_problem(certificate, now, installation.refresh_margin_seconds, public_key)
 
 
-def host_problem(settings: ConnectSettings, cache_key: str, now: float) -> str | None:
+def host_problem(installation: Installation, cache_key: str, now: float) -> str | None:
     """Why the host needs a fetch before connecting (certificate first), or None."""
-    problem = certificate_problem(settings, cache_key, now)
-    return problem or session_problem(settings, cache_key, now)
+    problem = cached_certificate_problem(installation, cache_key, now)
+    return problem or session_problem(installation, cache_key, now)

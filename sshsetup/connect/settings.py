@@ -1,7 +1,8 @@
-"""The tool's remembered choices (``settings.json`` in the tool's config dir).
+"""The tool's remembered choices (``settings.json`` in the tool's settings dir), read.
 
 A plain re-run of ``sshsetup setup`` keeps the options chosen before; remotes and
-their API base URLs live here too (the API keys never do: see credentials).
+their API base URLs live here too (the API keys never do: see credentials). Reading only:
+the connect path needs the remotes; ``sshsetup.settings_store`` writes the file.
 """
 
 from __future__ import annotations
@@ -11,8 +12,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sshsetup.connect.atomic_write import ensure_private_dir, write_atomic
-from sshsetup.errors import UserError
+from sshsetup.errors import BadInput
 
 DEFAULT_REMOTE = "baseten"
 DEFAULT_REFRESH_MARGIN_SECONDS = 300
@@ -36,7 +36,11 @@ class Settings:
     refresh_margin_seconds: int = DEFAULT_REFRESH_MARGIN_SECONDS
     default_remote: str = DEFAULT_REMOTE
     remotes: dict[str, Remote] = field(default_factory=dict)
-    key_file: str | None = None  # a key reused from elsewhere (truss); None: Paths.key_file
+    key_file: str | None = None  # a key reused from elsewhere (truss); None: the default
+
+    def key_path(self, default_key_file: Path) -> Path:
+        """The key the block and the connect path use: the one chosen, else the default."""
+        return Path(self.key_file) if self.key_file else default_key_file
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -57,7 +61,7 @@ class Settings:
                 key_file=data.get("key_file"),
             )
         except (TypeError, ValueError) as exc:
-            raise UserError(
+            raise BadInput(
                 f"{source}: unexpected settings ({exc})",
                 hint=f"fix or delete {source}; `sshsetup setup` writes it again",
             ) from None
@@ -69,22 +73,16 @@ def load_settings(path: Path) -> Settings:
     except FileNotFoundError:
         return Settings()
     except OSError as exc:
-        raise UserError(
+        raise BadInput(
             f"cannot read {path}: {exc.strerror}", hint="check its permissions"
         ) from None
     try:
         data = json.loads(raw)
     except ValueError as exc:
-        raise UserError(
+        raise BadInput(
             f"{path} line {exc.lineno if hasattr(exc, 'lineno') else '?'}: not valid JSON",
             hint=f"fix or delete {path}; `sshsetup setup` writes it again",
         ) from None
     if not isinstance(data, dict):
-        raise UserError(f"{path}: expected a JSON object", hint=f"fix or delete {path}")
+        raise BadInput(f"{path}: expected a JSON object", hint=f"fix or delete {path}")
     return Settings.from_json(data, path)
-
-
-def save_settings(path: Path, settings: Settings) -> None:
-    ensure_private_dir(path.parent)
-    data = json.dumps(settings.to_json(), indent=2, sort_keys=True) + "\n"
-    write_atomic(path, data.encode(), new_file_mode=0o600)

@@ -1,6 +1,7 @@
 """Reads API keys from truss's ``~/.trussrc`` (never writes it), for users coming from truss.
 
-The file is INI, one section per remote (field guide F4; fixtures/trussrc/SOURCES.md)::
+The file is INI, one section per remote (docs/baseten-protocol.md#trussrc-api-keys;
+fixtures/trussrc/SOURCES.md)::
 
     [baseten]
     remote_provider = baseten
@@ -23,11 +24,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from sshsetup.errors import UserError
-from sshsetup.exit_codes import ExitCode
-
-TRUSSRC_ENV = "USER_TRUSSRC_PATH"
-TRUSS_KEYRING_SERVICE = "baseten-truss"
+from sshsetup.baseten import TRUSS_KEYRING_SERVICE, TRUSSRC_ENV
+from sshsetup.connect.keyring_access import import_keyring
+from sshsetup.errors import BadInput, NotLoggedIn
 
 
 @dataclass(frozen=True)
@@ -37,9 +36,9 @@ class TrussSection:
     auth_type: str | None
 
 
-def trussrc_path(home: Path, env: Mapping[str, str]) -> Path:
+def trussrc_path(home: str | Path, env: Mapping[str, str]) -> Path:
     override = env.get(TRUSSRC_ENV)
-    return Path(override).expanduser() if override else home / ".trussrc"
+    return Path(override).expanduser() if override else Path(home) / ".trussrc"
 
 
 def read_trussrc(path: Path) -> dict[str, TrussSection] | None:
@@ -51,14 +50,14 @@ def read_trussrc(path: Path) -> dict[str, TrussSection] | None:
         return None
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
-        raise UserError(
+        raise BadInput(
             f"cannot read {path}: {reason}",
             hint=f"fix {path} (truss's config), or point {TRUSSRC_ENV} elsewhere",
         ) from None
     try:
         parser.read_string(text, source=str(path))
     except configparser.Error as exc:
-        raise UserError(
+        raise BadInput(
             f"{path}{_line_of(exc)}: not a valid INI file",
             hint="fix it with `truss login`, or log in with `sshsetup login`",
         ) from None
@@ -83,9 +82,7 @@ def _section(name: str, values: configparser.SectionProxy) -> TrussSection:
 
 def _truss_keyring_api_key(section: str) -> str | None:
     try:
-        import keyring
-
-        blob = keyring.get_password(TRUSS_KEYRING_SERVICE, section)
+        blob = import_keyring().get_password(TRUSS_KEYRING_SERVICE, section)
     except Exception:  # any backend failure: this source simply has no key
         return None
     if not blob:
@@ -105,30 +102,28 @@ def _line_of(exc: configparser.Error) -> str:
     return f" line {lineno}" if lineno else ""
 
 
-def no_key_error(path: Path, remote: str, sections: Mapping[str, TrussSection] | None) -> UserError:
+def no_key_error(
+    path: Path, remote: str, sections: Mapping[str, TrussSection] | None
+) -> NotLoggedIn:
     """Why ``--from-trussrc`` found nothing to import (names sections, never values)."""
     if sections is None:
-        return UserError(
+        return NotLoggedIn(
             f"{path} does not exist",
             hint=f"log in with `sshsetup login` instead, or set {TRUSSRC_ENV}",
-            exit_code=ExitCode.NOT_LOGGED_IN,
         )
     section = find_section(sections, remote)
     if section is None:
         available = ", ".join(sorted(sections)) or "none"
-        return UserError(
+        return NotLoggedIn(
             f"{path} has no section [{remote}] (sections: {available})",
             hint="choose one with --remote NAME",
-            exit_code=ExitCode.NOT_LOGGED_IN,
         )
     if section.auth_type == "oauth":
-        return UserError(
+        return NotLoggedIn(
             f"{path}: remote [{section.name}] signs in with OAuth and holds no API key",
             hint="create an API key in Baseten's settings and run `sshsetup login`",
-            exit_code=ExitCode.NOT_LOGGED_IN,
         )
-    return UserError(
+    return NotLoggedIn(
         f"{path}: section [{section.name}] has no api_key",
         hint="run `truss login` first, or `sshsetup login` with the key",
-        exit_code=ExitCode.NOT_LOGGED_IN,
     )

@@ -1,4 +1,4 @@
-"""The ProxyCommand's tunnel to Baseten's SSH proxy (field guide F9).
+"""The ProxyCommand's tunnel to Baseten's SSH proxy (docs/baseten-protocol.md#proxy-handshake).
 
 TCP to ``proxy_address`` (10 s connect timeout), TLS with the system trust store
 (``SSL_CERT_FILE`` honoured) and SNI/hostname check on the proxy's host, then a
@@ -17,13 +17,15 @@ import ssl
 import sys
 import threading
 
+from sshsetup.connect.environment import PROXY_INSECURE_ENV
+from sshsetup.errors import NetworkError
+
 TYPE_CHECKING = False  # typing costs ~8 ms of imports; mypy still reads the block
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
 CONNECT_TIMEOUT_SECONDS = 10.0
 HANDSHAKE_TIMEOUT_SECONDS = 30.0  # TLS + status byte: the proxy may first reach the workload
-INSECURE_ENV = "SSHSETUP_PROXY_INSECURE_SKIP_TLS_VERIFY"
 READ_SIZE = 256 * 1024
 STATUS_OK = 0
 _TLS_HINT = (
@@ -32,13 +34,11 @@ _TLS_HINT = (
 )
 
 
-class ProxyError(Exception):
-    """The proxy could not be reached or refused us; ``message``/``hint`` for the one line."""
+class ProxyError(NetworkError):
+    """The proxy could not be reached or refused us (``refused``: it answered, and said no)."""
 
     def __init__(self, message: str, hint: str = "", refused: bool = False) -> None:
-        super().__init__(message)
-        self.message = message
-        self.hint = hint
+        super().__init__(message, hint)
         self.refused = refused
 
 
@@ -153,9 +153,9 @@ class TlsChannel:
 
 
 def tls_context(env: Mapping[str, str]) -> ssl.SSLContext:
-    if env.get(INSECURE_ENV) == "1":
+    if env.get(PROXY_INSECURE_ENV) == "1":
         sys.stderr.write(
-            f"sshsetup: WARNING: {INSECURE_ENV}=1: the SSH proxy's TLS certificate is NOT "
+            f"sshsetup: WARNING: {PROXY_INSECURE_ENV}=1: the SSH proxy's TLS certificate is NOT "
             "verified; anyone on the network path can impersonate it. For testing only.\n"
         )
         context = ssl.create_default_context()

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import platform as _platform
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from sshsetup.platforms.base import Platform, Runner
-from sshsetup.process import CommandResult, run_command
+from sshsetup.process import COMMAND_TIMEOUT_SECONDS, CommandResult, run_command
 
 __all__ = ["CommandResult", "Platform", "Runner", "current_platform", "platform_for", "run_command"]
 
@@ -28,5 +27,10 @@ def platform_for(system: str, runner: Runner, env: Mapping[str, str]) -> Platfor
     return LinuxPlatform(runner, env)
 
 
-def current_platform(env: Mapping[str, str] | None = None) -> Platform:
-    return platform_for(_platform.system(), run_command, os.environ if env is None else env)
+def current_platform(env: Mapping[str, str]) -> Platform:
+    """The platform this process runs on, running real commands with ``env``."""
+
+    def runner(argv: Sequence[str], timeout: float = COMMAND_TIMEOUT_SECONDS) -> CommandResult:
+        return run_command(argv, timeout, env)
+
+    return platform_for(_platform.system(), runner, env)

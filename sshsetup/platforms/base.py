@@ -9,14 +9,20 @@ from __future__ import annotations
 import os
 import stat
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
-from sshsetup.checks.result import CheckResult
+from sshsetup.check_result import CheckResult
+from sshsetup.connect.environment import home_directory
 from sshsetup.process import CommandResult
 
-Runner = Callable[[Sequence[str]], CommandResult]
+
+class Runner(Protocol):
+    """Runs a command and never raises (``process.run_command``; tests use recordings)."""
+
+    def __call__(self, argv: Sequence[str], timeout: float = ...) -> CommandResult: ...
 
 
 @dataclass(frozen=True)
@@ -26,7 +32,8 @@ class PermissionProblem:
     fix: str
 
 
-# Sockets that identify who serves the agent, whatever the OS (field guide B1).
+# Sockets that identify who serves the agent, whatever the OS
+# (docs/agent.md#finding-the-agent-socket).
 _AGENT_KINDS = (
     ("S.gpg-agent.ssh", "gpg-agent"),
     ("keyring/ssh", "gnome-keyring"),
@@ -49,7 +56,8 @@ def agent_kind(address: str) -> str:
 
 
 def posix_private_key_problem(path: Path) -> PermissionProblem | None:
-    """OpenSSH ignores a private key that group or others can access at all (A22)."""
+    """OpenSSH ignores a private key that group or others can access at all
+    (docs/ssh-config.md#permission-checks-on-config-and-key-files)."""
     try:
         mode = stat.S_IMODE(path.stat().st_mode)
     except OSError:
@@ -64,7 +72,8 @@ def posix_private_key_problem(path: Path) -> PermissionProblem | None:
 
 
 def posix_config_problem(path: Path) -> PermissionProblem | None:
-    """ssh refuses a config that others may write or that someone else owns (A22)."""
+    """ssh refuses a config that others may write or that someone else owns
+    (docs/ssh-config.md#permission-checks-on-config-and-key-files)."""
     try:
         info = path.stat()
     except OSError:
@@ -96,7 +105,7 @@ class Platform(ABC):
 
     @property
     def home(self) -> Path:
-        return Path(self.env.get("HOME") or self.env.get("USERPROFILE") or Path.home())
+        return Path(home_directory(self.env))
 
     def agent_fallback(self) -> str | None:
         """The agent ssh uses when neither IdentityAgent nor SSH_AUTH_SOCK names one."""

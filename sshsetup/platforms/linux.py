@@ -24,7 +24,8 @@ class LinuxPlatform(Platform):
         if runtime:
             runtime_dir = Path(runtime)
             candidates += [
-                runtime_dir / "openssh_agent",  # Debian's user unit (field guide B1)
+                runtime_dir
+                / "openssh_agent",  # Debian's user unit (docs/agent.md#finding-the-agent-socket)
                 runtime_dir / "ssh-agent.socket",  # the common hand-written user unit
                 runtime_dir / "gnupg" / "S.gpg-agent.ssh",
                 runtime_dir / "keyring" / "ssh",

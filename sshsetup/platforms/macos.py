@@ -7,7 +7,8 @@ from collections.abc import Mapping, Sequence
 from functools import cached_property
 from pathlib import Path
 
-from sshsetup.checks.result import CheckResult, Status
+from sshsetup.check_ids import CheckId
+from sshsetup.check_result import CheckResult, Status
 from sshsetup.platforms.base import (
     PermissionProblem,
     Platform,
@@ -40,7 +41,8 @@ class MacOSPlatform(Platform):
 
     @cached_property
     def is_apple_ssh(self) -> bool:
-        """Apple's build accepts UseKeychain; every other build rejects it (field guide C2)."""
+        """Apple's build accepts UseKeychain; every other build rejects it
+        (docs/macos.md#other-openssh-builds-reject-usekeychain)."""
         probe = ["ssh", "-G", "-F", os.devnull, "-o", "UseKeychain=no", "localhost"]
         return self.runner(probe).returncode == 0
 
@@ -90,14 +92,14 @@ class MacOSPlatform(Platform):
         details = {"version": self.ssh_version, "apple": self.is_apple_ssh}
         if self.is_apple_ssh:
             return CheckResult(
-                "macos.ssh_build",
+                CheckId.MACOS_SSH_BUILD,
                 Status.PASS,
                 f"ssh on PATH is Apple's ({self.ssh_version}): "
                 "UseKeychain and ssh-add --apple-* work",
                 details=details,
             )
         return CheckResult(
-            "macos.ssh_build",
+            CheckId.MACOS_SSH_BUILD,
             Status.WARN,
             f"ssh on PATH is not Apple's ({self.ssh_version}): it rejects UseKeychain "
             "('Bad configuration option: usekeychain') and its ssh-add has no keychain flags",
@@ -111,7 +113,7 @@ class MacOSPlatform(Platform):
         details = {"addkeystoagent": add_keys}
         if add_keys not in ("no", "false"):
             return CheckResult(
-                "macos.keychain",
+                CheckId.MACOS_KEYCHAIN,
                 Status.PASS,
                 f"AddKeysToAgent is {add_keys}: "
                 "keys return to the agent on first use after a reboot",
@@ -123,7 +125,7 @@ class MacOSPlatform(Platform):
             else "in ~/.ssh/config under `Host *`: `AddKeysToAgent yes`"
         )
         return CheckResult(
-            "macos.keychain",
+            CheckId.MACOS_KEYCHAIN,
             Status.WARN,
             "AddKeysToAgent is no: the agent forgets its keys at every reboot or logout",
             fix,

@@ -1,7 +1,7 @@
 """Windows (Win32-OpenSSH): the ssh-agent service, the named pipe, which ssh.exe, ACLs.
 
-Facts from the field guide, part D. sc.exe and icacls are read by their numbers and
-structure, never by their (localised) words where a number exists.
+Facts in docs/windows.md#reading-service-state-get-service-and-scexe. sc.exe and icacls are
+read by their numbers and structure, never by their (localised) words where a number exists.
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from functools import cached_property
 from pathlib import Path
 
 from sshsetup.agent.protocol import WINDOWS_AGENT_PIPE, is_windows_pipe
-from sshsetup.checks.result import CheckResult, Status
+from sshsetup.check_ids import CheckId
+from sshsetup.check_result import CheckResult, Status
 from sshsetup.platforms.base import PermissionProblem, Platform
 from sshsetup.process import CommandResult
 
@@ -53,7 +54,8 @@ def _number_after(label: str, text: str) -> int | None:
 
 
 def parse_service(query: CommandResult, config: CommandResult) -> ServiceState:
-    """``sc.exe query ssh-agent`` and ``sc.exe qc ssh-agent`` (field guide D2)."""
+    """``sc.exe query ssh-agent`` and ``sc.exe qc ssh-agent``
+    (docs/windows.md#reading-service-state-get-service-and-scexe)."""
     if any(SERVICE_ABSENT in result.stdout + result.stderr for result in (query, config)):
         return ServiceState(False, None, None)
     state = _number_after("STATE", query.stdout)
@@ -116,7 +118,8 @@ class WindowsPlatform(Platform):
         return self.env.get("USERNAME", "")
 
     def agent_fallback(self) -> str | None:
-        return WINDOWS_AGENT_PIPE  # only when SSH_AUTH_SOCK is unset (field guide D3)
+        # Only when SSH_AUTH_SOCK is unset (docs/windows.md#the-agent-named-pipe).
+        return WINDOWS_AGENT_PIPE
 
     def unusable_agent_address(self, address: str) -> str | None:
         if is_windows_pipe(address):
@@ -222,7 +225,7 @@ class WindowsPlatform(Platform):
         }
         if service.installed and service.state == "running":
             return CheckResult(
-                "windows.agent_service",
+                CheckId.WINDOWS_AGENT_SERVICE,
                 Status.PASS,
                 f"the ssh-agent service is running (start type {service.start_type})",
                 details=details,
@@ -233,7 +236,7 @@ class WindowsPlatform(Platform):
             else f"the ssh-agent service is {service.state} (start type {service.start_type})"
         )
         return CheckResult(
-            "windows.agent_service", Status.FAIL, seen, self.service_fix(service), details
+            CheckId.WINDOWS_AGENT_SERVICE, Status.FAIL, seen, self.service_fix(service), details
         )
 
     def ssh_on_path_check(self) -> CheckResult:
@@ -241,7 +244,7 @@ class WindowsPlatform(Platform):
         executables = [line.strip() for line in found.stdout.splitlines() if line.strip()]
         if found.returncode != 0 or not executables:
             return CheckResult(
-                "windows.ssh_on_path",
+                CheckId.WINDOWS_SSH_ON_PATH,
                 Status.FAIL,
                 "no ssh.exe on PATH",
                 f"in an administrator PowerShell: {INSTALL_CLIENT}",
@@ -253,13 +256,13 @@ class WindowsPlatform(Platform):
         details = {"executables": executables, "first": first, "version": version, "build": build}
         if build == "win32-openssh":
             return CheckResult(
-                "windows.ssh_on_path",
+                CheckId.WINDOWS_SSH_ON_PATH,
                 Status.PASS,
                 f"ssh on PATH is Windows OpenSSH: {first} ({version})",
                 details=details,
             )
         return CheckResult(
-            "windows.ssh_on_path",
+            CheckId.WINDOWS_SSH_ON_PATH,
             Status.WARN,
             f"ssh first on PATH is {first} ({version or 'version unknown'}), which cannot reach "
             "the Windows agent's pipe",
@@ -275,12 +278,12 @@ class WindowsPlatform(Platform):
         if not configured:
             result = self.runner(["git", "config", "--get", "core.sshCommand"])
             if result.returncode not in (0, 1):
-                return CheckResult("windows.git_ssh", Status.PASS, "git is not installed")
+                return CheckResult(CheckId.WINDOWS_GIT_SSH, Status.PASS, "git is not installed")
             configured, source = result.stdout.strip(), "core.sshCommand"
         details = {"source": source if configured else None, "command": configured or None}
         if not configured:
             return CheckResult(
-                "windows.git_ssh",
+                CheckId.WINDOWS_GIT_SSH,
                 Status.WARN,
                 "git has no core.sshCommand or GIT_SSH_COMMAND: Git for Windows then uses its own "
                 "ssh.exe, which never talks to the Windows agent",
@@ -289,7 +292,7 @@ class WindowsPlatform(Platform):
             )
         if classify_ssh(configured, "") == "git-for-windows":
             return CheckResult(
-                "windows.git_ssh",
+                CheckId.WINDOWS_GIT_SSH,
                 Status.FAIL,
                 f"git uses {configured} ({source}), Git's own ssh, "
                 "which never talks to the Windows agent",
@@ -297,5 +300,8 @@ class WindowsPlatform(Platform):
                 details,
             )
         return CheckResult(
-            "windows.git_ssh", Status.PASS, f"git uses {configured} ({source})", details=details
+            CheckId.WINDOWS_GIT_SSH,
+            Status.PASS,
+            f"git uses {configured} ({source})",
+            details=details,
         )

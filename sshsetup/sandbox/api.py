@@ -1,4 +1,5 @@
-"""The sandbox's signing API: Baseten's SSH endpoints on loopback (field guide F6-F7).
+"""The sandbox's signing API: Baseten's SSH endpoints on loopback
+(docs/baseten-protocol.md#endpoints).
 
     POST /v1/training_jobs/search                              {"job_id"}
     POST /v1/training_projects/{P}/jobs/{J}/ssh/sign           {"public_key", "replica_id"}
@@ -23,18 +24,32 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from sshsetup.baseten import (
+    MODEL,
+    SEARCH_JOBS_PATH,
+    SIGN_TRAINING_PATH,
+    TRAINING,
+    workload_of,
+)
 from sshsetup.sandbox import jwt
 from sshsetup.sandbox.ca import CertificateAuthority, InvalidPublicKey, parse_public_key
 from sshsetup.sandbox.controls import SHUTDOWN_POLL_SECONDS, SandboxControls
 
 MAX_BODY_BYTES = 64 * 1024
-TRAINING_PRINCIPAL = "baseten"
-MODEL_PRINCIPAL = "app"
+TRAINING_PRINCIPAL = workload_of(TRAINING).remote_user
+MODEL_PRINCIPAL = workload_of(MODEL).remote_user
 _SEGMENT = r"([^/]+)"
+
+
+def _route(template: str) -> re.Pattern[str]:
+    """A path template of ``sshsetup.baseten`` (``{name}`` segments) as a pattern."""
+    return re.compile(re.sub(r"\{\w+\}", _SEGMENT, template))
+
+
 ROUTES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("search", re.compile(r"/v1/training_jobs/search")),
-    ("sign_training", re.compile(rf"/v1/training_projects/{_SEGMENT}/jobs/{_SEGMENT}/ssh/sign")),
-    # Deployment form as in truss 0.18.36; the bare and environment forms as in later truss.
+    ("search", _route(SEARCH_JOBS_PATH)),
+    ("sign_training", _route(SIGN_TRAINING_PATH)),
+    # SIGN_MODEL_PATH, and the bare and environment forms later truss versions use.
     (
         "sign_model",
         re.compile(rf"/v1/models/{_SEGMENT}(?:/(deployments|environments)/{_SEGMENT})?/ssh/sign"),

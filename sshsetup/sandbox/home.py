@@ -19,15 +19,17 @@ import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
+from sshsetup.baseten import ANY_HOST_GLOB
 from sshsetup.connect.atomic_write import write_atomic
-from sshsetup.errors import UserError
+from sshsetup.connect.settings import Remote, load_settings
+from sshsetup.errors import BadInput
 from sshsetup.paths import Paths
 from sshsetup.sandbox import Sandbox
 from sshsetup.sandbox.sshd import local_user, running_as_root
-from sshsetup.settings import Remote, load_settings, save_settings
+from sshsetup.settings_store import save_settings
 
 SANDBOX_REMOTE = "sandbox"
-BASETEN_HOSTS = "*.ssh.baseten.co"
+
 EXAMPLE_HOSTS = ("training-job-demo-0.ssh.baseten.co", "model-demo-v1.ssh.baseten.co")
 
 
@@ -52,7 +54,7 @@ def check_not_real_home(home: Path) -> None:
 
         real_homes.add(Path(pwd.getpwuid(os.geteuid()).pw_dir).resolve())
     if home.resolve() in real_homes:
-        raise UserError(
+        raise BadInput(
             f"--home {home} is your own home directory; the sandbox writes throwaway "
             "credentials, settings and an ssh config into the home it prepares",
             hint="give an empty or scratch directory, or leave --home out for a temporary one",
@@ -64,7 +66,7 @@ def prepare_home(sandbox: Sandbox, home: Path) -> SandboxHome:
     ssh_dir = home / ".ssh"
     ssh_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     known_hosts = ssh_dir / "sandbox_known_hosts"
-    known_host_line = f"{BASETEN_HOSTS} {sandbox.host_public_key}\n"
+    known_host_line = f"{ANY_HOST_GLOB} {sandbox.host_public_key}\n"
     write_atomic(known_hosts, known_host_line.encode(), new_file_mode=0o644)
     _write_trussrc(home / ".trussrc", sandbox)
     _remember_remote(Paths.from_environment(env), sandbox.api_url)
@@ -81,7 +83,7 @@ def _ssh_config_text(path: Path, known_hosts: Path, included: Path) -> str:
     lines = [
         "# Written by `sshsetup sandbox` for a throwaway local Baseten. Try:",
         f"#   ssh -F '{path}' {EXAMPLE_HOSTS[0]}",
-        f"Host {BASETEN_HOSTS}",
+        f"Host {ANY_HOST_GLOB}",
         f'  UserKnownHostsFile "{known_hosts}"',
     ]
     if not running_as_root():
@@ -97,7 +99,7 @@ def _write_trussrc(path: Path, sandbox: Sandbox) -> None:
     try:
         parser.read(path)
     except configparser.Error:
-        raise UserError(
+        raise BadInput(
             f"{path} is not a valid INI file, so the sandbox cannot add its [sandbox] section",
             hint=f"delete {path} (it is in the sandbox's home) or choose another --home",
         ) from None

@@ -1,4 +1,4 @@
-"""The sandbox's TLS proxy, speaking Baseten's handshake (field guide F9).
+"""The sandbox's TLS proxy, speaking Baseten's handshake (docs/baseten-protocol.md#proxy-handshake).
 
 Client -> proxy: 4-byte big-endian length, then that many bytes of JWT.
 Proxy -> client: one status byte (0x00 accepted; anything else refused), then raw bytes

@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from sshsetup.connect.atomic_write import write_atomic
-from sshsetup.errors import UserError
+from sshsetup.errors import BadInput
 
 BASETEN_ACCOUNTS = ("baseten", "app")
 SBIN_DIRS = ("/usr/sbin", "/usr/local/sbin", "/sbin")
@@ -54,7 +54,7 @@ def find_sshd() -> str:
     search = os.pathsep.join([os.environ.get("PATH", ""), *SBIN_DIRS])
     found = shutil.which("sshd", path=search)
     if found is None:
-        raise UserError(
+        raise BadInput(
             "no OpenSSH server (sshd) found on PATH or in " + ", ".join(SBIN_DIRS),
             hint="install it (Debian/Ubuntu: apt-get install openssh-server; it need not run "
             "as a service)",
@@ -81,7 +81,7 @@ def _check_accounts() -> None:
         except KeyError:
             missing.append(name)
     if missing:
-        raise UserError(
+        raise BadInput(
             "run as root, the sandbox logs in the accounts Baseten's hosts use, and these do not "
             "exist: " + ", ".join(missing),
             hint=" && ".join(f"useradd --create-home --shell /bin/bash -p '*' {n}" for n in missing)
@@ -89,7 +89,7 @@ def _check_accounts() -> None:
         )
     locked = _locked_accounts(BASETEN_ACCOUNTS)
     if locked:
-        raise UserError(
+        raise BadInput(
             f"the accounts {', '.join(locked)} are locked (password field `!` in {SHADOW_FILE}), "
             "and the sandbox's sshd, which runs without PAM, refuses locked accounts",
             hint=" && ".join(f"usermod -p '*' {n}" for n in locked)
@@ -155,7 +155,7 @@ class SshServer:
                 extra_lines = []
             elif "Address already in use" not in failure:
                 break
-        raise UserError(
+        raise BadInput(
             f"the sandbox's sshd did not start: {_last_line(failure)}",
             hint=f"its full log is {self.log_file}; its config {self.config_file}",
         )

@@ -1,6 +1,7 @@
 """The managed block: its directives, rendered from one place (pure; no disk access).
 
-Quoting rules (field guide A16-A18, D9-D10):
+Quoting rules (docs/ssh-config.md#match-exec-quoting-before-openssh-99,
+docs/windows.md#how-proxycommand-runs-on-windows):
 - Paths in IdentityFile/CertificateFile are double-quoted, ``%`` doubled (ssh expands
   tokens there); ``"`` and ``${`` cannot be expressed and are refused.
 - ``Match exec`` is one double-quoted argument that pre-9.9 tokenizers (and every Win32
@@ -17,8 +18,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
 
-from sshsetup.errors import UserError
-from sshsetup.settings import BlockOptions
+from sshsetup.baseten import WORKLOADS, Workload
+from sshsetup.connect.installation import CERT_FILE_SUFFIX
+from sshsetup.connect.settings import BlockOptions
+from sshsetup.errors import BadInput
+from sshsetup.sshconfig import keywords as kw
 
 START_MARKER = (
     "# >>> sshsetup managed block: change it with `sshsetup setup`,"
@@ -30,37 +34,6 @@ _START_PREFIX = "# >>> sshsetup managed block"
 _END_PREFIX = "# <<< sshsetup managed block"
 IGNORE_UNKNOWN_NOTE = "# sshsetup extended an IgnoreUnknown line above: "
 INDENT = "  "
-
-
-# Keywords the block may set whose first value wins (IdentityFile and CertificateFile
-# accumulate instead), plus HostName and ProxyJump, which would override the block's routing.
-FIRST_WINS_KEYWORDS = frozenset(
-    {
-        "user",
-        "identitiesonly",
-        "proxycommand",
-        "stricthostkeychecking",
-        "userknownhostsfile",
-        "loglevel",
-        "forwardagent",
-        "addkeystoagent",
-        "usekeychain",
-        "hostname",
-        "proxyjump",
-    }
-)
-
-
-@dataclass(frozen=True)
-class Workload:
-    host_glob: str
-    remote_user: str
-
-
-WORKLOADS = (
-    Workload("training-job-*.ssh.baseten.co", "baseten"),
-    Workload("model-*.ssh.baseten.co", "app"),
-)
 
 
 @dataclass(frozen=True)
@@ -92,46 +65,53 @@ def render_block(
 
     ``ignore_unknown``: an IgnoreUnknown value the block must provide itself, at its top
     under ``Match all`` so that it applies to every host (an unknown keyword is fatal even in
-    a section that does not match, field guide A20).
+    a section that does not match, docs/ssh-config.md#ignoreunknown-covers-only-what-follows-it).
     ``ignore_unknown_notes``: records of the user's IgnoreUnknown lines that setup extended,
     so that remove can restore them exactly.
     """
     lines = [START_MARKER, *ignore_unknown_notes]
     if spec.options.use_keychain and ignore_unknown:
-        lines += ["Match all", f"{INDENT}IgnoreUnknown {ignore_unknown}"]
+        lines += [kw.MATCH.name + " all", f"{INDENT}{kw.IGNORE_UNKNOWN.name} {ignore_unknown}"]
     hook = " ".join(_exec_words(spec, spec.hook_script))
-    proxy = " ".join(_proxy_words(spec))
     for workload in WORKLOADS:
-        lines.append(f'Match host "{_host_patterns(workload, spec.windows)}" exec "{hook}"')
-        directives = [
-            ("User", workload.remote_user),
-            ("IdentityFile", _config_path(spec.key_file, spec.windows)),
-            ("CertificateFile", _config_path(spec.cert_dir, spec.windows, "/%h-cert.pub")),
-            ("IdentitiesOnly", "yes"),
-            ("ProxyCommand", proxy),
-            # Trust rests on the TLS proxy (Baseten's certificate) and the JWT that binds the
-            # session to the workload; workload host keys are ephemeral, as in Baseten's client.
-            ("StrictHostKeyChecking", "no"),
-            ("UserKnownHostsFile", "/dev/null"),
-            # Keeps "Permanently added ... to known hosts" off every connection; -v overrides.
-            ("LogLevel", "ERROR"),
-        ]
-        if spec.options.forward_agent:
-            directives.append(("ForwardAgent", "yes"))
-        if spec.options.add_keys_to_agent:
-            directives.append(("AddKeysToAgent", "yes"))
-        if spec.options.use_keychain:
-            directives.append(("UseKeychain", "yes"))
-        lines.extend(f"{INDENT}{keyword} {value}" for keyword, value in directives)
-    # Ends the block's sections so that the user's global lines after it stay global (A4).
-    lines.append("Match all")
+        lines.append(
+            f'{kw.MATCH.name} host "{_host_patterns(workload, spec.windows)}" exec "{hook}"'
+        )
+        lines.extend(f"{INDENT}{k.name} {value}" for k, value in block_directives(spec, workload))
+    # Ends the block's sections so that the user's global lines after it stay global.
+    lines.append(kw.MATCH.name + " all")
     lines.append(END_MARKER)
     return lines
 
 
+def block_directives(spec: BlockSpec, workload: Workload) -> list[tuple[kw.Keyword, str]]:
+    """What the block sets for ``workload``'s hosts, in order."""
+    cert_file = _config_path(spec.cert_dir, spec.windows, "/%h" + CERT_FILE_SUFFIX)
+    directives = [
+        (kw.USER, workload.remote_user),
+        (kw.IDENTITY_FILE, _config_path(spec.key_file, spec.windows)),
+        (kw.CERTIFICATE_FILE, cert_file),
+        (kw.IDENTITIES_ONLY, "yes"),
+        (kw.PROXY_COMMAND, " ".join(_proxy_words(spec))),
+        # Trust rests on the TLS proxy (Baseten's certificate) and the JWT that binds the
+        # session to the workload; workload host keys are ephemeral, as in Baseten's client.
+        (kw.STRICT_HOST_KEY_CHECKING, "no"),
+        (kw.USER_KNOWN_HOSTS_FILE, "/dev/null"),
+        # Keeps "Permanently added ... to known hosts" off every connection; -v overrides.
+        (kw.LOG_LEVEL, "ERROR"),
+    ]
+    if spec.options.forward_agent:
+        directives.append((kw.FORWARD_AGENT, "yes"))
+    if spec.options.add_keys_to_agent:
+        directives.append((kw.ADD_KEYS_TO_AGENT, "yes"))
+    if spec.options.use_keychain:
+        directives.append((kw.USE_KEYCHAIN, "yes"))
+    return directives
+
+
 # Host names holding these never match the block, so ``%h`` cannot break out of the
 # quoting of the shell (Unix: single quotes) or cmd.exe (Windows: none possible) that runs
-# the hook, whatever the ssh version (only 9.6+ refuses such names itself, A25).
+# the hook, whatever the ssh version (only 9.6+ refuses such names itself).
 _UNIX_BREAKOUT = "'"
 _WINDOWS_BREAKOUT = "&|<>^()%!"
 
@@ -149,7 +129,7 @@ def _slashes(path: PurePath, windows: bool) -> str:
 def _config_path(path: PurePath, windows: bool, suffix: str = "") -> str:
     text = _slashes(path, windows)
     if '"' in text or "${" in text or "\n" in text or "\r" in text:
-        raise UserError(
+        raise BadInput(
             f"the path {text!r} cannot be written into an ssh config",
             hint='choose a location without double quotes, "${" or line breaks '
             "(SSHSETUP_KEY_DIR sets the key directory)",
@@ -169,22 +149,22 @@ def _command_paths(spec: BlockSpec, script: PurePath) -> tuple[str, str, str]:
 
 
 def _exec_words(spec: BlockSpec, script: PurePath) -> list[str]:
-    """``Match exec``: one double-quoted argument; no quotes inside on Windows (D10)."""
+    """``Match exec``: one double-quoted argument; no quotes inside on Windows."""
     python, script_path, key_dir = _command_paths(spec, script)
     paths = [python, script_path, key_dir]
     if spec.windows:
         for path in paths:
             if _CMD_SPECIALS & set(path):
-                raise UserError(
+                raise BadInput(
                     f"the path {path!r} holds a space or a character that the Windows "
                     "`Match exec` line cannot quote",
                     hint="install Python and sshsetup under a path without spaces, or set "
-                    "SSHSETUP_KEY_DIR to one (field guide D10)",
+                    "SSHSETUP_KEY_DIR to one (docs/windows.md#how-match-exec-runs-on-windows)",
                 )
         return [python, "-I", "-S", script_path, key_dir, "%h"]
     for path in paths:
         if "'" in path or '"' in path or "\n" in path:
-            raise UserError(
+            raise BadInput(
                 f"the path {path!r} holds a quote, which a `Match exec` line cannot carry",
                 hint="install sshsetup under a path without quotes, or set SSHSETUP_KEY_DIR",
             )
@@ -193,7 +173,7 @@ def _exec_words(spec: BlockSpec, script: PurePath) -> list[str]:
 
 
 def _proxy_words(spec: BlockSpec) -> list[str]:
-    """ProxyCommand: run by the shell on Unix, by CreateProcessW on Windows (D10)."""
+    """ProxyCommand: run by the shell on Unix, by CreateProcessW on Windows."""
     python, script_path, key_dir = _command_paths(spec, spec.proxy_script)
     if spec.windows:
         quoted = [f'"{path.replace("%", "%%")}"' for path in (python, script_path, key_dir)]

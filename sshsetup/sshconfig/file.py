@@ -9,8 +9,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from sshsetup.connect.atomic_write import ensure_private_dir, resolve_target, write_atomic
-from sshsetup.errors import UserError
+from sshsetup.connect.atomic_write import ensure_private_dir, write_atomic
+from sshsetup.errors import BadInput
 from sshsetup.paths import Paths
 from sshsetup.sshconfig.lines import UTF8_BOM, decode
 
@@ -39,7 +39,7 @@ def read_config(path: Path) -> ConfigFile:
     """The config's bytes, after checking it is something sshsetup may edit."""
     parent = path.parent
     if parent.exists() and not parent.is_dir():
-        raise UserError(
+        raise BadInput(
             f"{parent} is not a directory, so {path} cannot be created in it",
             hint=f"move {parent} away (ssh expects a directory there), then run again",
         )
@@ -47,24 +47,24 @@ def read_config(path: Path) -> ConfigFile:
         info = os.stat(path)
     except FileNotFoundError:
         if os.path.islink(path):
-            raise UserError(
+            raise BadInput(
                 f"{path} is a symbolic link to {os.readlink(path)}, which does not exist",
                 hint="create the target file (it may be empty) or remove the dangling link",
             ) from None
         return ConfigFile(path, None)
     except OSError as exc:
-        raise UserError(
+        raise BadInput(
             f"cannot inspect {path}: {exc.strerror}", hint="check its permissions"
         ) from None
     if not stat.S_ISREG(info.st_mode):
-        raise UserError(
+        raise BadInput(
             f"{path} is not a regular file",
             hint="ssh reads its config from a regular file: move this one away, or pass --config",
         )
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
-        raise UserError(
+        raise BadInput(
             f"cannot read {path}: {exc.strerror}",
             hint=f"check its owner and permissions (ls -l {path})",
         ) from None
@@ -107,7 +107,3 @@ def replace_config(paths: Paths, config: ConfigFile, new_data: bytes) -> tuple[P
         ensure_private_dir(config.path.parent)
     written = write_atomic(config.path, new_data, new_file_mode=0o600)
     return written, backup
-
-
-def config_target(path: Path) -> Path:
-    return resolve_target(path)

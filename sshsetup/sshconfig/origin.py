@@ -14,8 +14,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from sshsetup.sshconfig.keywords import INCLUDE, is_section
 from sshsetup.sshconfig.lines import ConfigLine, decode, split_lines
-from sshsetup.sshconfig.placement import SECTION_KEYWORDS, section_can_match
+from sshsetup.sshconfig.patterns import section_can_match
 
 SYSTEM_CONFIG = Path("/etc/ssh/ssh_config")
 MAX_INCLUDE_DEPTH = 16  # as ssh's READCONF_MAX_DEPTH
@@ -66,12 +67,12 @@ def _walk(path: Path, host: str, relative_to: Path, depth: int) -> Iterator[Orig
         keyword = line.keyword
         if keyword is None:
             continue
-        if keyword in SECTION_KEYWORDS:
+        if is_section(keyword):
             active = section_can_match(line, [host])
             continue
         if not active:
             continue
-        if keyword == "include":
+        if keyword == INCLUDE.key:
             for argument in line.args:
                 for included in _expand_include(argument, relative_to):
                     yield from _walk(included, host, relative_to, depth + 1)

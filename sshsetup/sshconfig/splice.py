@@ -16,17 +16,16 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from sshsetup.errors import UserError
+from sshsetup.errors import BadInput
 from sshsetup.sshconfig.block import (
     IGNORE_UNKNOWN_NOTE,
     MARKER_TEXT,
     is_end_marker,
     is_start_marker,
 )
+from sshsetup.sshconfig.keywords import IGNORE_UNKNOWN, USE_KEYCHAIN, is_section
 from sshsetup.sshconfig.lines import ConfigLine, dominant_eol, join_lines, split_lines
 from sshsetup.sshconfig.placement import first_anchor
-
-USE_KEYCHAIN = "UseKeychain"
 
 # (IgnoreUnknown value the block provides, notes of extended user lines) -> block lines
 BlockRenderer = Callable[[str | None, list[str]], list[str]]
@@ -68,22 +67,22 @@ def locate_block(lines: Sequence[ConfigLine], source: str) -> BlockLocation | No
     )
     if len(starts) > 1 or len(ends) > 1:
         numbers = ", ".join(str(lines[i].number) for i in sorted(starts + ends))
-        raise UserError(
+        raise BadInput(
             f"{source}: more than one sshsetup block (marker lines {numbers})", hint=hint
         )
     if not ends:
-        raise UserError(
+        raise BadInput(
             f"{source} line {lines[starts[0]].number}: sshsetup start marker without its "
             "end marker",
             hint=hint,
         )
     if not starts:
-        raise UserError(
+        raise BadInput(
             f"{source} line {lines[ends[0]].number}: sshsetup end marker without its start marker",
             hint=hint,
         )
     if ends[0] < starts[0]:
-        raise UserError(
+        raise BadInput(
             f"{source} line {lines[ends[0]].number}: sshsetup end marker before its start "
             f"marker (line {lines[starts[0]].number})",
             hint=hint,
@@ -154,7 +153,8 @@ def _covers(patterns: str, keyword: str) -> bool:
 def _cover_use_keychain(
     lines: Sequence[ConfigLine], position: int
 ) -> tuple[list[ConfigLine], str | None, list[str]]:
-    """Make ``UseKeychain`` an ignored keyword wherever ssh reads the block (field guide A20).
+    """Make ``UseKeychain`` an ignored keyword wherever ssh reads the block
+    (docs/ssh-config.md#ignoreunknown-covers-only-what-follows-it).
 
     Only the first IgnoreUnknown ssh reads counts, and an unknown keyword is fatal even in a
     section that does not apply. So each IgnoreUnknown above the block that can come first
@@ -169,13 +169,13 @@ def _cover_use_keychain(
     in_global = True
     for index in range(position):
         line = lines[index]
-        if line.keyword in ("host", "match"):
+        if is_section(line.keyword):
             in_global = False
-        if line.keyword != "ignoreunknown":
+        if line.keyword != IGNORE_UNKNOWN.key:
             continue
         value = line.args[0] if line.args else ""
-        if not _covers(value, USE_KEYCHAIN):
-            extended = _extend_value(line, "," + USE_KEYCHAIN)
+        if not _covers(value, USE_KEYCHAIN.name):
+            extended = _extend_value(line, "," + USE_KEYCHAIN.name)
             notes.append(IGNORE_UNKNOWN_NOTE + json.dumps([line.content, extended]))
             new_lines[index] = ConfigLine(line.number, extended, line.eol)
         if in_global:
@@ -187,13 +187,14 @@ def _cover_use_keychain(
         (
             line.args[0]
             for line in lines[position:]
-            if line.keyword == "ignoreunknown" and line.args
+            if line.keyword == IGNORE_UNKNOWN.key and line.args
         ),
         None,
     )
+    name = USE_KEYCHAIN.name
     if later is None:
-        return new_lines, USE_KEYCHAIN, notes
-    return new_lines, later if _covers(later, USE_KEYCHAIN) else f"{USE_KEYCHAIN},{later}", notes
+        return new_lines, name, notes
+    return new_lines, later if _covers(later, name) else f"{name},{later}", notes
 
 
 def _extend_value(line: ConfigLine, addition: str) -> str:
@@ -216,7 +217,7 @@ def _revert_ignore_unknown(text: str, note_line: str) -> tuple[str, str | None]:
         return text, "the block's IgnoreUnknown record is damaged; the line was left as it is"
     lines = list(split_lines(text))
     for index, line in enumerate(lines):
-        if line.keyword == "ignoreunknown" and line.content == extended:
+        if line.keyword == IGNORE_UNKNOWN.key and line.content == extended:
             lines[index] = ConfigLine(line.number, original, line.eol)
             return join_lines(lines), None
     return text, (

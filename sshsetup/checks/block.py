@@ -1,0 +1,99 @@
+"""Checks of the managed block: present, current, not shadowed; and whether HOST is Baseten's."""
+
+from sshsetup.baseten import WORKLOADS, workload_matching
+from sshsetup.check_ids import CheckId
+from sshsetup.check_result import CheckResult, Status
+from sshsetup.install_state import InstallState
+from sshsetup.results import jsonable
+from sshsetup.sshconfig.block import BlockSpec, block_directives
+from sshsetup.sshconfig.keywords import CHECKED_KEYS, PROXY_COMMAND, normalised_value
+from sshsetup.sshconfig.lines import split_arguments
+
+
+def block_checks(state: InstallState) -> list[CheckResult]:
+    """Present, current, not shadowed."""
+    config = str(state.config)
+    block = state.block
+    if block is None:
+        fix = "sshsetup setup"
+        if state.truss_block:
+            truss = state.truss_block
+            fix = (
+                "sshsetup setup --replace-truss  (takes out the `truss ssh setup` block at "
+                f"lines {truss.first_line}-{truss.last_line})"
+            )
+        seen = (
+            "no sshsetup block in "
+            + config
+            + ("" if state.config_exists else " (the file does not exist)")
+        )
+        return [CheckResult(CheckId.BLOCK_PRESENT, Status.FAIL, seen, fix, {"config": config})]
+    span = f"{config} lines {block.first_line}-{block.last_line}"
+    results = [
+        CheckResult(
+            CheckId.BLOCK_PRESENT, Status.PASS, f"sshsetup block at {span}", details=jsonable(block)
+        )
+    ]
+    if block.current:
+        results.append(
+            CheckResult(CheckId.BLOCK_CURRENT, Status.PASS, "the block is what setup writes")
+        )
+    else:
+        results.append(
+            CheckResult(
+                CheckId.BLOCK_CURRENT,
+                Status.WARN,
+                f"the block at {span} differs from what `sshsetup setup` writes now "
+                "(edited by hand, or Python or sshsetup moved)",
+                "sshsetup setup  (rewrites the block; your other lines stay as they are)",
+            )
+        )
+    findings = list(state.findings)
+    if findings:
+        results.append(
+            CheckResult(
+                CheckId.BLOCK_SHADOWING,
+                Status.WARN,
+                "\n".join(f"{config} {finding}" for finding in findings),
+                "move those lines below the block, or run `sshsetup setup` to place the block "
+                "above them; the effective.* checks show which of them really win",
+                {"findings": findings},
+            )
+        )
+    else:
+        results.append(
+            CheckResult(
+                CheckId.BLOCK_SHADOWING,
+                Status.PASS,
+                "no line above the block sets what the block sets",
+            )
+        )
+    return results
+
+
+def block_values(spec: BlockSpec, hostname: str) -> dict[str, str]:
+    """keyword -> value as the block setup writes now sets it for ``hostname``, as ``ssh -G``
+    prints it (empty: no section of the block serves that host)."""
+    workload = workload_matching(hostname)
+    if workload is None:
+        return {}
+    values = {}
+    for keyword, written in block_directives(spec, workload):
+        if keyword.key not in CHECKED_KEYS:
+            continue
+        # ProxyCommand is taken raw, the rest of the line; the others are one argument.
+        value = written if keyword is PROXY_COMMAND else split_arguments(written)[0]
+        values[keyword.key] = normalised_value(keyword.key, value)
+    return values
+
+
+def not_baseten_check(host: str, hostname: str) -> CheckResult:
+    globs = " or ".join(workload.host_glob for workload in WORKLOADS)
+    return CheckResult(
+        CheckId.HOST_BASETEN,
+        Status.WARN,
+        f"{host} (HostName {hostname}) is not a Baseten host ({globs}): the sshsetup block "
+        "and its certificates do not apply to it",
+        "give the host as you type it after ssh, e.g. training-job-<job_id>-<node>.ssh.baseten.co",
+        {"hostname": hostname},
+    )

@@ -1,0 +1,117 @@
+"""What is installed in the ssh config and beside it, as status and doctor report it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sshsetup.connect.settings import BlockOptions, load_settings
+from sshsetup.errors import BadInput
+from sshsetup.keypair import load_key_pair
+from sshsetup.paths import Paths
+from sshsetup.setup_plan import block_spec, config_with_block
+from sshsetup.sshconfig.file import latest_backup, read_config
+from sshsetup.sshconfig.lines import split_lines
+from sshsetup.sshconfig.placement import (
+    aliases_after,
+    find_truss_block,
+    other_baseten_entries,
+    shadowing_lines,
+)
+from sshsetup.sshconfig.splice import locate_block, strip_block
+
+
+@dataclass(frozen=True)
+class LineSpan:
+    first_line: int
+    last_line: int
+
+
+@dataclass(frozen=True)
+class BlockState(LineSpan):
+    current: bool  # what `sshsetup setup` would write now
+
+
+@dataclass(frozen=True)
+class KeyState:
+    path: Path
+    present: bool
+    type: str | None = None
+    fingerprint: str | None = None
+    problem: str | None = None
+
+
+@dataclass(frozen=True)
+class OtherEntry:
+    line: int
+    text: str
+
+
+@dataclass(frozen=True)
+class InstallState:
+    config: Path
+    config_exists: bool
+    installed: bool
+    block: BlockState | None
+    options: BlockOptions
+    refresh_margin_seconds: int
+    key: KeyState
+    backup: Path | None
+    truss_block: LineSpan | None
+    other_baseten_entries: tuple[OtherEntry, ...]
+    findings: tuple[str, ...]  # lines above the block that shadow it, aliases it misses
+    settings_file: Path
+    state_dir: Path
+
+
+def read_install_state(paths: Paths, windows: bool) -> InstallState:
+    settings = load_settings(paths.settings_file)
+    config = read_config(paths.ssh_config)
+    source = str(paths.ssh_config)
+    lines = split_lines(config.text)
+    location = locate_block(lines, source)
+    block = None
+    findings: list[str] = []
+    if location is not None:
+        expected = config_with_block(
+            strip_block(config.text, source),
+            block_spec(paths, settings, settings.options, windows),
+        )
+        block = BlockState(
+            lines[location.start].number, lines[location.end].number, expected.text == config.text
+        )
+        findings = [f.message for f in shadowing_lines(lines, location.start)]
+        findings += [f.message for f in aliases_after(lines, location.end)]
+    truss = find_truss_block(lines)
+    others = tuple(
+        OtherEntry(line.number, line.content.strip())
+        for index, line in enumerate(lines)
+        if line in other_baseten_entries([line])
+        and not (location and location.contains(index))
+        and not (truss and truss[0] <= index <= truss[1])
+    )
+    return InstallState(
+        config=paths.ssh_config,
+        config_exists=config.exists,
+        installed=block is not None,
+        block=block,
+        options=settings.options,
+        refresh_margin_seconds=settings.refresh_margin_seconds,
+        key=_key_state(settings.key_path(paths.key_file)),
+        backup=latest_backup(paths),
+        truss_block=(LineSpan(lines[truss[0]].number, lines[truss[1]].number) if truss else None),
+        other_baseten_entries=others,
+        findings=tuple(findings),
+        settings_file=paths.settings_file,
+        state_dir=paths.state_dir,
+    )
+
+
+def _key_state(path: Path) -> KeyState:
+    if not path.exists():
+        return KeyState(path, False)
+    try:
+        pair = load_key_pair(path)
+    except BadInput as exc:
+        return KeyState(path, True, problem=exc.message)
+    return KeyState(path, True, type=pair.key_type, fingerprint=pair.fingerprint)
