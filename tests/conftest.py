@@ -1,6 +1,6 @@
-"""Shared pytest configuration.
+"""Fixtures, and the platform-marker and strict-skip hooks; nothing else.
 
-Each area's fixtures live in a plugin module of its own (``pytest_plugins``).
+The classes and functions the fixtures build on are in ``helpers/`` (imported explicitly).
 Platform markers skip a test on other operating systems; under SSHSETUP_STRICT_SKIPS=1
 (set by .ci/run) any other skip fails the run, so a missing feature can never hide
 behind a skip.
@@ -9,18 +9,29 @@ behind a skip.
 from __future__ import annotations
 
 import os
+import shutil
 import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
+from helpers.agents import (
+    RunningAgent,
+    kill_agent,
+    make_key,
+    serve_once,
+    short_directory,
+    start_agent,
+    stop_agent,
+)
+from helpers.certs import make_key_pair, write_ca
+from helpers.doctor import DoctorHome
+from helpers.homes import Home
+from helpers.sandbox import Client, ClientKey, Workstation, make_client_key, set_up_workstation
+from helpers.splice import Workspace, splice_workspace
 
-pytest_plugins: list[str] = [
-    "plugin_agent",
-    "plugin_setup",
-    "plugin_keyring",
-    "plugin_sandbox",
-    "plugin_connect",
-    "plugin_doctor",
-]
+from sshsetup.paths import Paths
+from sshsetup.sandbox import Sandbox
 
 PLATFORM_MARKERS = {
     "linux_only": (sys.platform.startswith("linux"), "needs Linux"),
@@ -50,3 +61,165 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  
     if not any(reason_text in reason for _, reason_text in PLATFORM_MARKERS.values()):
         report.outcome = "failed"
         report.longrepr = f"skipped for a reason other than the OS (strict skips): {reason}"
+
+
+# --- homes ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Home:
+    """A temporary HOME with every sshsetup location and a keyring file inside it."""
+    return Home(tmp_path / "home")
+
+
+@pytest.fixture
+def make_home(tmp_path: Path) -> Callable[[str], Home]:
+    """Homes with chosen directory names (spaces, non-ASCII...)."""
+
+    def make(name: str) -> Home:
+        return Home(tmp_path / name)
+
+    return make
+
+
+@pytest.fixture
+def agent_paths(tmp_path: Path) -> Paths:
+    """Paths of a HOME with ~/.ssh, pointing sshsetup's directories inside tmp_path."""
+    home = tmp_path / "home"
+    (home / ".ssh").mkdir(parents=True, mode=0o700)
+    env = {
+        "HOME": str(home),
+        "SSHSETUP_CONFIG_DIR": str(tmp_path / "config"),
+        "SSHSETUP_STATE_DIR": str(tmp_path / "state"),
+        "SSHSETUP_KEY_DIR": str(home / ".ssh" / "sshsetup"),
+    }
+    return Paths.from_environment(env)
+
+
+# --- agents ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def socket_dir() -> Iterator[Path]:
+    """A short directory for Unix sockets (tmp_path can exceed the 108-byte limit)."""
+    directory = short_directory()
+    yield directory
+    shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture
+def empty_agent(socket_dir: Path) -> Iterator[RunningAgent]:
+    """A real ``ssh-agent -D -a <socket>`` holding nothing."""
+    agent = start_agent(socket_dir / "agent.sock")
+    yield agent
+    stop_agent(agent)
+
+
+@pytest.fixture
+def agent_with_key(empty_agent: RunningAgent, tmp_path: Path) -> tuple[RunningAgent, Path]:
+    """``empty_agent`` with a fresh ed25519 key added by the real ssh-add."""
+    key = make_key(tmp_path / "loaded_key")
+    empty_agent.add(key)
+    return empty_agent, key
+
+
+@pytest.fixture
+def stale_agent_socket(socket_dir: Path) -> Path:
+    """The socket file an agent killed with SIGKILL left behind."""
+    return kill_agent(start_agent(socket_dir / "stale.sock"))
+
+
+@pytest.fixture
+def silent_agent(socket_dir: Path) -> Iterator[Path]:
+    """A Unix socket that takes the request and never answers."""
+    with serve_once(socket_dir / "silent.sock", None) as path:
+        yield path
+
+
+# --- keys and ssh configs -------------------------------------------------------------------
+
+
+@pytest.fixture
+def signing_keys(tmp_path: Path) -> tuple[Path, Path]:
+    """A CA private key (for ssh-keygen -s) and an ed25519 public key to certify."""
+    write_ca(tmp_path / "ca")
+    make_key_pair(tmp_path / "id_ed25519")
+    return tmp_path / "ca", tmp_path / "id_ed25519.pub"
+
+
+@pytest.fixture(scope="module")
+def workspace() -> Iterator[Workspace]:
+    """Files for the splice property tests, shared by a module's generated examples."""
+    with splice_workspace() as created:
+        yield created
+
+
+# --- the sandbox ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def sandbox(tmp_path: Path) -> Iterator[Sandbox]:
+    """A started Sandbox (signing API, TLS proxy, real sshd on 127.0.0.1), stopped after."""
+    with Sandbox(tmp_path / "sandbox") as running:
+        yield running
+
+
+@pytest.fixture
+def client_key(tmp_path: Path) -> ClientKey:
+    """A fresh ed25519 key pair made by the real ssh-keygen."""
+    return make_client_key(tmp_path / "client")
+
+
+@pytest.fixture
+def client(sandbox: Sandbox, tmp_path: Path) -> Client:
+    """A home set up as `sshsetup setup` leaves it (key, connect.json), using ``sandbox``."""
+    return Client(tmp_path / "home", sandbox)
+
+
+@pytest.fixture(scope="module")
+def shared_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
+    """One sandbox for a whole module (its tests reset what they change)."""
+    with Sandbox(tmp_path_factory.mktemp("shared-sandbox")) as running:
+        yield running
+
+
+@pytest.fixture
+def station(home: Home, sandbox: Sandbox) -> Workstation:
+    """A workstation set up (`sshsetup setup --yes`) and logged in to ``sandbox``."""
+    return set_up_workstation(home, sandbox)
+
+
+# --- doctor ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def doctor_home(tmp_path: Path) -> Iterator[DoctorHome]:
+    """A Home for doctor, not set up yet, without the caller's agent."""
+    home = DoctorHome(tmp_path / "home")
+    home.env.pop("SSH_AUTH_SOCK", None)
+    yield home
+    home.stop_agents()
+
+
+@pytest.fixture
+def healthy_home(doctor_home: DoctorHome, socket_dir: Path) -> DoctorHome:
+    """Set up with --forward-agent, logged in, the key in a real agent, a valid certificate."""
+    doctor_home.set_up()
+    doctor_home.log_in()
+    doctor_home.start_agent(socket_dir, doctor_home.key_file)
+    doctor_home.write_certificate()
+    return doctor_home
+
+
+@pytest.fixture
+def sandbox_home(doctor_home: DoctorHome, shared_sandbox: Sandbox) -> Iterator[DoctorHome]:
+    """A doctor home logged in (keyring) to ``shared_sandbox``'s API, not set up yet."""
+    shared_sandbox.controls.agent_forwarding = True
+    shared_sandbox.controls.reset_counters()
+    client = shared_sandbox.client_env(doctor_home.home)
+    doctor_home.env.update(
+        SSL_CERT_FILE=client["SSL_CERT_FILE"], BASETEN_BASE_URL=client["BASETEN_BASE_URL"]
+    )
+    doctor_home.put_keyring_entry("baseten", shared_sandbox.api_key, "sshsetup")
+    yield doctor_home
+    shared_sandbox.controls.agent_forwarding = True

@@ -1,0 +1,87 @@
+"""`sshsetup doctor` in-process: its output contract (one JSON document, exit codes, plain
+text) and which host it checks."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from helpers.doctor import DOCTOR_HOST, FAKE_API_KEY, DoctorHome
+
+pytestmark = pytest.mark.linux_only
+
+MODEL_HOST = "model-abc123-def456.ssh.baseten.co"
+
+
+def test_json_is_one_document_on_stdout_and_nothing_else(healthy_home: DoctorHome) -> None:
+    run = healthy_home.doctor()
+
+    assert run.result.returncode == 0
+    assert run.result.stderr == ""
+    decoder = json.JSONDecoder()
+    document, end = decoder.raw_decode(run.result.stdout)
+    assert run.result.stdout[end:].strip() == ""
+    assert document["status"] == "pass" and document["host"] == DOCTOR_HOST
+    assert document["summary"] == {"pass": len(document["checks"]), "warn": 0, "fail": 0}
+    for check in document["checks"]:
+        assert set(check) == {"id", "status", "seen", "fix", "details"}
+    ids = [check["id"] for check in document["checks"]]
+    assert ids[:3] == ["openssh.client", "config.accepted", "config.use_keychain"]
+    assert ids.index("effective.forwardagent") < ids.index("certificate.agent_forwarding")
+    assert ids.index("credentials.api_key") < ids.index("agent.location")
+    assert FAKE_API_KEY not in run.result.stdout
+
+
+def test_model_host_is_checked_against_the_model_section(healthy_home: DoctorHome) -> None:
+    run = healthy_home.doctor(MODEL_HOST)
+
+    assert run.checks["effective.user"]["seen"] == "app"
+    assert run.checks["certificate.present"]["details"]["present"] is False
+    assert run.failing() == []
+
+
+def test_plain_text_names_each_check_and_its_fix_without_colour(healthy_home: DoctorHome) -> None:
+    healthy_home.env.pop("SSH_AUTH_SOCK")
+
+    result = healthy_home.run("doctor", "--config", str(healthy_home.config))
+
+    assert result.returncode == 11
+    assert "\x1b[" not in result.stdout
+    lines = result.stdout.splitlines()
+    failing = lines.index(next(line for line in lines if line.startswith("FAIL  agent.location")))
+    assert lines[failing + 1].startswith('      fix: eval "$(ssh-agent -s)"')
+    assert "PASS  effective.forwardagent: yes" in lines
+    assert lines[-1].startswith(f"doctor for {DOCTOR_HOST}: ") and "1 failed" in lines[-1]
+
+
+def test_a_host_with_shell_metacharacters_is_refused_cleanly(healthy_home: DoctorHome) -> None:
+    result = healthy_home.run("doctor", "--json", "training-job-x-0.ssh.baseten.co;rm -rf ~")
+
+    assert result.returncode == 3
+    document = json.loads(result.stdout)  # with --json, the error too is one JSON object
+    assert set(document) == {"ok", "error"} and document["ok"] is False
+    assert document["error"]["exit_code"] == 3
+    assert document["error"]["message"].startswith("host name") and document["error"]["hint"]
+    assert result.stderr.startswith("error: host name") and "hint:" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_an_alias_for_a_baseten_host_is_checked_as_that_host(healthy_home: DoctorHome) -> None:
+    prepend_to_config = "Host myjob\n  HostName " + DOCTOR_HOST + "\n\n"
+    healthy_home.config.write_text(prepend_to_config + healthy_home.config.read_text())
+
+    run = healthy_home.doctor("myjob")
+
+    assert run.checks["effective.user"]["seen"] == "baseten"
+    assert run.checks["certificate.present"]["details"]["file"].endswith(f"{DOCTOR_HOST}-cert.pub")
+    assert run.status("certificate.validity") == "pass"
+
+
+def test_a_host_that_is_not_baseten_says_the_block_does_not_apply(
+    healthy_home: DoctorHome,
+) -> None:
+    run = healthy_home.doctor("github.com")
+
+    assert run.status("host.baseten") == "warn"
+    assert "certificate.present" not in run.checks
+    assert run.checks["effective.user"]["status"] == "pass"

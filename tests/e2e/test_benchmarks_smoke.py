@@ -1,0 +1,76 @@
+"""The benchmark suite's smoke run (``python -m benchmarks --smoke``) as a real process:
+it must finish and write a number for every figure, so the benchmarks cannot rot.
+Nothing here checks speed (targets are for the full run, never for tests)."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from helpers import REPO_ROOT
+
+pytestmark = [pytest.mark.linux_only, pytest.mark.e2e]
+
+CONNECT_FIGURES = {
+    "hook_vs_python",
+    "hook_vs_python_isolated",
+    "connect_vs_direct",
+    "cold_api_round_trips_training",
+    "first_contact_api_round_trips_training",
+    "cold_api_round_trips_model",
+    "cold_vs_warm",
+    "throughput_download",
+    "throughput_upload",
+}
+CLI_FIGURES = {
+    "cli_help_seconds", "cli_help_vs_python", "cli_status_seconds", "cli_status_vs_python",
+}  # fmt: skip
+SMOKE_SIZES = (0, 100, 1_000)
+EDITOR_FIGURES = {
+    f"editor_{operation}_{size}"
+    for operation in ("setup", "noop_setup", "remove")
+    for size in (*SMOKE_SIZES, "growth")
+}
+TIMED_FIGURES = CONNECT_FIGURES - {
+    "cold_api_round_trips_training",
+    "first_contact_api_round_trips_training",
+    "cold_api_round_trips_model",
+}
+
+
+def test_smoke_run_writes_a_number_for_every_figure(tmp_path: Path) -> None:
+    out = tmp_path / "smoke.json"
+
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--smoke", "--out", str(out)],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+
+    assert done.returncode == 0, done.stderr
+    results = json.loads(out.read_text())
+    assert results["mode"] == "smoke" and results["targets_enforced"] is False
+    figures = {figure["id"]: figure for figure in results["figures"]}
+    assert set(figures) == CONNECT_FIGURES | CLI_FIGURES | EDITOR_FIGURES
+    for figure in figures.values():
+        assert isinstance(figure["value"], float | int) and math.isfinite(figure["value"]), figure
+    for name in TIMED_FIGURES | CLI_FIGURES:
+        assert figures[name]["subject_seconds"] > 0 and figures[name]["reference_seconds"] > 0
+        assert figures[name]["runs"] >= 1
+    # A cached certificate means no network: the hook and warm connects made no API call.
+    assert figures["hook_vs_python"]["details"]["api_calls_during_runs"] == 0
+    assert figures["connect_vs_direct"]["details"]["api_calls_during_runs"] == 0
+    # A cold cache fetched with one call (job project remembered); a first contact searches too.
+    assert figures["cold_api_round_trips_training"]["details"]["per_endpoint"] == {
+        "sign_training": 1.0,
+    }  # fmt: skip
+    assert figures["first_contact_api_round_trips_training"]["details"]["per_endpoint"] == {
+        "search": 1, "sign_training": 1,
+    }  # fmt: skip
+    assert figures["cold_api_round_trips_model"]["details"]["per_endpoint"] == {"sign_model": 1}
+    table_rows = [line for line in done.stdout.splitlines() if line.startswith("| ")]
+    for figure in figures.values():
+        assert any(row.startswith(f"| {figure['title']} ") for row in table_rows), figure["title"]
