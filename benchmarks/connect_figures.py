@@ -112,7 +112,7 @@ def cold_figures(station: Workstation, rounds: ConnectRounds) -> list[Figure]:
             sum(first_contact_calls.values()), CALLS, None, runs=1,
             details={"per_endpoint": dict(first_contact_calls)},
             note="Baseten's protocol has no sign call by job id alone: search the job's "
-            "project, then sign (field guide F7): 2 is the protocol's minimum",
+            "project, then sign (docs/baseten-protocol.md#training-job-lookup): 2 is the minimum",
         ),
         Figure(
             "cold_api_round_trips_model", "cold cache: API round-trips (model host)",
