@@ -9,8 +9,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from sshsetup.baseten import EXAMPLE_HOSTS
-from sshsetup.connect.atomic_write import ensure_private_dir
 from sshsetup.connect.file_lock import file_lock
+from sshsetup.connect.private_files import ensure_private_dir
 from sshsetup.connect.settings import BlockOptions, Settings, load_settings
 from sshsetup.context import Context
 from sshsetup.errors import ConsentNeeded, InternalError, SshRejected
