@@ -1,18 +1,16 @@
-"""The client of Baseten's SSH signing endpoints (docs/baseten-protocol.md#endpoints), on urllib.
+"""The client of Baseten's SSH signing endpoints (docs/baseten-protocol.md#endpoints).
 
-Every failure becomes an ApiError or NetworkError naming its cause (never the API key):
-401/403, 404, 5xx, other HTTP errors, timeouts, TLS verification, refused connections.
+Requests go through ``connect.http`` (no redirects, one deadline, bounded answers, redacted
+error text); every failure becomes an ApiError or NetworkError naming its cause, never a
+credential: 401/403, 404, 5xx, other HTTP errors, a redirect, a malformed answer, timeouts,
+TLS verification, refused connections. All requests of one client share one deadline
+(``SSHSETUP_API_TIMEOUT``), so a fetch holds its host's lock no longer than that.
 """
 
 from __future__ import annotations
 
-import http.client
 import json
-import socket
-import ssl
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -25,15 +23,11 @@ from sshsetup.baseten import (
     TRAINING,
     HostName,
 )
+from sshsetup.connect import http
 from sshsetup.connect.environment import API_TIMEOUT_ENV
-from sshsetup.errors import ApiError, BadInput, NetworkError
+from sshsetup.errors import ApiError, BadInput
 
 DEFAULT_TIMEOUT_SECONDS = 30.0
-_MAX_MESSAGE = 300
-_TLS_HINT = (
-    "Python could not verify the API's TLS certificate: point SSL_CERT_FILE at a CA bundle "
-    "(e.g. the file `python -m certifi` prints), or install your system's CA certificates"
-)
 
 
 @dataclass(frozen=True)
@@ -41,6 +35,13 @@ class SignedCertificate:
     ssh_certificate: str
     jwt: str
     proxy_address: str
+    server_date: float | None = None  # the signer's clock when it answered (its Date header)
+
+
+def api_key_authorization(api_key: str) -> str:
+    """The Authorization header value for a Baseten API key
+    (docs/baseten-protocol.md#api-key-versus-oauth-bearer)."""
+    return f"Api-Key {api_key}"
 
 
 def timeout_from_env(env: Mapping[str, str]) -> float:
@@ -61,12 +62,18 @@ def timeout_from_env(env: Mapping[str, str]) -> float:
 
 class SigningClient:
     def __init__(
-        self, base_url: str, api_key: str, remote: str, timeout: float = DEFAULT_TIMEOUT_SECONDS
+        self,
+        base_url: str,
+        authorization: str,
+        remote: str,
+        timeout: float = DEFAULT_TIMEOUT_SECONDS,
     ) -> None:
+        """``authorization``: the whole Authorization header value (``Api-Key …``,
+        ``Bearer …``), opaque here. ``timeout``: for all this client's requests together."""
         self.base_url = base_url.rstrip("/")
-        self._api_key = api_key
+        self._authorization = authorization
         self.remote = remote
-        self.timeout = timeout
+        self.deadline = http.Deadline(timeout)
 
     def sign(
         self, host: HostName, public_key: str, training_project: str | None = None
@@ -86,7 +93,8 @@ class SigningClient:
             body = {"public_key": public_key}
             if host.replica:
                 body["replica_id"] = host.replica
-        answer = self._post(path, body, host)
+        reply = self._reply("POST", path, body, host)
+        answer = http.parse_json(reply, self._where)
         fields = {}
         for name in ("ssh_certificate", "jwt", "proxy_address"):
             value = answer.get(name) if isinstance(answer, dict) else None
@@ -96,7 +104,12 @@ class SigningClient:
                     hint="the API may have changed; update sshsetup, or report this",
                 )
             fields[name] = value.strip()
-        return SignedCertificate(**fields)
+        return SignedCertificate(**fields, server_date=reply.server_date)
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """What must never appear in a message: the credential, with and without its scheme."""
+        return (self._authorization, self._authorization.partition(" ")[2])
 
     def training_project(self, host: HostName) -> str:
         answer = self._post(SEARCH_JOBS_PATH, {"job_id": host.job_id}, host)
@@ -121,37 +134,47 @@ class SigningClient:
             )
         return str(project_id)
 
+    @property
+    def _where(self) -> str:
+        return urllib.parse.urlsplit(self.base_url).netloc or self.base_url
+
     def _post(self, path: str, body: dict[str, Any], host: HostName) -> Any:
-        url = self.base_url + path
-        request = urllib.request.Request(
-            url,
-            data=json.dumps(body).encode(),
-            method="POST",
+        return http.parse_json(self._reply("POST", path, body, host), self._where)
+
+    def _reply(
+        self, method: str, path: str, body: dict[str, Any] | None, host: HostName
+    ) -> http.Reply:
+        """The API's successful answer; every other one becomes its ApiError."""
+        reply = http.send(
+            method,
+            self.base_url + path,
+            authorization=self._authorization,
+            deadline=self.deadline,
+            body=None if body is None else json.dumps(body).encode(),
             headers={
-                "Authorization": f"Api-Key {self._api_key}",
                 "Content-Type": "application/json",
+                "User-Agent": f"sshsetup/{__version__}",
                 "X-Client-Version": __version__,
             },
         )
-        try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                raw = response.read()
-        except urllib.error.HTTPError as exc:
-            raise self._http_error(exc, host) from None
-        except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
-            raise self._network_error(exc) from None
-        try:
-            return json.loads(raw)
-        except ValueError:
-            raise ApiError(
-                f"the API at {url} answered with something that is not JSON",
-                hint="check the remote's API URL (`sshsetup login --remote NAME`) and "
-                "BASETEN_BASE_URL",
-            ) from None
+        if 300 <= reply.status < 400:
+            raise self._redirect_error(reply)
+        if reply.status >= 400 or reply.status < 200:
+            raise self._http_error(reply, host)
+        return reply
 
-    def _http_error(self, exc: urllib.error.HTTPError, host: HostName) -> ApiError:
-        code = exc.code
-        detail = f"HTTP {code}: {_error_message(exc)}"
+    def _redirect_error(self, reply: http.Reply) -> ApiError:
+        target = http.redact(http.public_location(reply.location or "(nowhere)"), self.secrets)
+        return ApiError(
+            f"the API at {self.base_url} answered HTTP {reply.status}, redirecting to {target}; "
+            "sshsetup never follows a redirect, so your credentials went nowhere else",
+            hint=f"if the API has moved, point remote {self.remote!r} at its new address: "
+            f"`sshsetup remote set-url {self.remote} URL`",
+        )
+
+    def _http_error(self, reply: http.Reply, host: HostName) -> ApiError:
+        code = reply.status
+        detail = f"HTTP {code}: {http.error_message(reply, self.secrets)}"
         if code in (401, 403):
             return ApiError(
                 f"the Baseten API at {self.base_url} rejected the API key of remote "
@@ -174,52 +197,6 @@ class SigningClient:
             hint="if it names an outdated client, update sshsetup",
         )
 
-    def _network_error(self, exc: BaseException) -> NetworkError:
-        reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
-        where = urllib.parse.urlsplit(self.base_url).netloc or self.base_url
-        if isinstance(reason, ssl.SSLCertVerificationError):
-            return NetworkError(
-                f"TLS verification of the API at {where} failed "
-                f"({reason.verify_message or reason})",
-                hint=_TLS_HINT,
-            )
-        if isinstance(reason, (socket.timeout, TimeoutError)):
-            return NetworkError(
-                f"the API at {where} did not answer within {self.timeout:g} s",
-                hint=f"check your network, or allow longer with {API_TIMEOUT_ENV}=<seconds>",
-            )
-        if isinstance(reason, ConnectionRefusedError):
-            return NetworkError(
-                f"the API at {where} refused the connection",
-                hint="check the remote's API URL and BASETEN_BASE_URL; is the service up?",
-            )
-        if isinstance(reason, ssl.SSLError):
-            return NetworkError(
-                f"TLS with the API at {where} failed ({reason})",
-                hint=_TLS_HINT,
-            )
-        text = getattr(reason, "strerror", None) or str(reason)
-        return NetworkError(
-            f"cannot reach the API at {where} ({text})",
-            hint="check your network connection and the remote's API URL",
-        )
-
 
 def _quote(value: str | None) -> str:
     return urllib.parse.quote(value or "", safe="")
-
-
-def _error_message(exc: urllib.error.HTTPError) -> str:
-    """The API's own words (JSON error/detail/message, or a list's first item)."""
-    try:
-        body = json.loads(exc.read() or b"null")
-    except (ValueError, OSError):
-        body = None
-    message: Any = None
-    if isinstance(body, dict):
-        message = body.get("error") or body.get("detail") or body.get("message")
-    elif isinstance(body, list) and body:
-        message = body[0]
-    text = str(message) if message else str(exc.reason or "no details")
-    text = " ".join(text.split())
-    return text if len(text) <= _MAX_MESSAGE else text[: _MAX_MESSAGE - 3] + "..."
