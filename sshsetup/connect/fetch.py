@@ -2,9 +2,12 @@
 
 One host's fetch runs under that host's lock, and the freshness check is repeated inside
 it: when two connections to the same host start together, the second finds the first
-one's certificate and signs nothing. The certificate and the session are each written
-atomically, 0600, in 0700 directories. Used by the Match hook and the ProxyCommand (when
-their fast path finds nothing usable) and by ``sshsetup cert fetch|refresh``.
+one's certificate and signs nothing. The API's answer is checked before anything is
+written (``validation`` for the certificate, ``proxy_policy`` for the proxy address); the
+certificate and the session are then each written atomically, 0600, never through a link,
+in private directories (``private_files``). All API calls of one fetch share one deadline,
+so the lock is never held much past ``SSHSETUP_API_TIMEOUT``. Used by the Match hook and the
+ProxyCommand (when their fast path finds nothing usable) and by ``sshsetup cert fetch|refresh``.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sshsetup.baseten import TRAINING, HostName
-from sshsetup.connect.atomic_write import ensure_private_dir, write_atomic
+from sshsetup.connect.atomic_write import write_atomic
 from sshsetup.connect.certfile import (
     Certificate,
     CertificateError,
@@ -27,10 +30,12 @@ from sshsetup.connect.certfile import (
 from sshsetup.connect.environment import home_directory
 from sshsetup.connect.file_lock import file_lock
 from sshsetup.connect.installation import Installation
+from sshsetup.connect.private_files import ensure_private_dir, read_private
 from sshsetup.connect.session import Session, host_problem, read_session, session_problem
-from sshsetup.errors import ApiError, BadInput, InternalError, NotLoggedIn
+from sshsetup.errors import BadInput, InternalError, NotLoggedIn
 
 _LOCK_SLACK_SECONDS = 15.0
+_LATEST_TIMESTAMP = 2.0**40  # far beyond any token's life; bounds what a hostile JWT claims
 
 
 @dataclass(frozen=True)
@@ -52,7 +57,7 @@ def ensure_host(
     from sshsetup.connect.api import timeout_from_env
 
     timeout = timeout_from_env(env)
-    ensure_private_dir(Path(installation.session_dir))
+    ensure_private_dirs(installation)
     lock = Path(installation.lock_file(host.cache_key))
     with file_lock(lock, timeout=timeout + _LOCK_SLACK_SECONDS):
         reason = None if force else host_problem(installation, host.cache_key, time.time())
@@ -82,10 +87,22 @@ def ensure_session(installation: Installation, host: HostName, env: Mapping[str,
     return session
 
 
+def ensure_private_dirs(installation: Installation) -> None:
+    """The directories a fetch writes to (created 0700) or reads settings from, checked."""
+    for directory in (
+        installation.state_dir,
+        installation.session_dir,
+        installation.key_dir,
+        installation.cert_dir,
+    ):
+        ensure_private_dir(directory)
+    ensure_private_dir(installation.settings_dir, create=False)
+
+
 def read_certificate(installation: Installation, cache_key: str) -> Certificate:
     path = installation.cert_file(cache_key)
     try:
-        return parse_certificate(Path(path).read_bytes())
+        return parse_certificate(read_private(path))
     except OSError as exc:
         raise BadInput(
             f"cannot read {path}: {exc.strerror}", hint="check its permissions"
@@ -99,9 +116,11 @@ def read_certificate(installation: Installation, cache_key: str) -> Certificate:
 def _fetch(
     installation: Installation, host: HostName, env: Mapping[str, str], timeout: float
 ) -> Certificate:
-    from sshsetup.connect.api import SigningClient
+    from sshsetup.connect.api import SigningClient, api_key_authorization
     from sshsetup.connect.credentials import CredentialFiles, resolve_api_key
-    from sshsetup.connect.remotes import api_base_url, remote_for_host
+    from sshsetup.connect.proxy_policy import check_proxy_address
+    from sshsetup.connect.remotes import allowed_proxy_hosts, api_base_url, remote_for_host
+    from sshsetup.connect.validation import checked_certificate
 
     public_key_text, public_key = _public_key(installation)
     settings_file = Path(installation.settings_file)
@@ -114,46 +133,41 @@ def _fetch(
             hint=f"run `sshsetup login --remote {remote}` (or set BASETEN_API_KEY)",
         )
     base_url = api_base_url(remote, host.api_prefix, settings_file, env)
-    client = SigningClient(base_url, api_key, remote, timeout)
+    client = SigningClient(base_url, api_key_authorization(api_key), remote, timeout)
     project_file = Path(installation.project_file(host.cache_key))
     project = None
     if host.kind == TRAINING:
         project = _read_project(project_file) or client.training_project(host)
     signed = client.sign(host, public_key_text, project)
-    try:
-        certificate = parse_certificate(signed.ssh_certificate)
-    except CertificateError as exc:
-        raise ApiError(
-            f"the signing API at {client.base_url} returned an unusable certificate ({exc})",
-            hint="report this to Baseten support",
-        ) from None
-    if certificate.public_key != public_key:
-        raise ApiError(
-            f"the signing API at {client.base_url} certified a different public key",
-            hint="report this to Baseten support",
-        )
-    _check_proxy_address(signed.proxy_address, client.base_url)
     now = time.time()
-    session = Session(signed.jwt, signed.proxy_address, now, jwt_expiry(signed.jwt))
-    ensure_private_dir(Path(installation.cert_dir))
+    clock_offset = 0.0 if signed.server_date is None else now - signed.server_date
+    certificate = checked_certificate(
+        signed.ssh_certificate, public_key, host, now - clock_offset, base_url, client.secrets
+    )
+    allowed = allowed_proxy_hosts(remote, settings_file)
+    check_proxy_address(signed.proxy_address, base_url, allowed, remote, client.secrets)
+    jwt_expires_at = jwt_expiry(signed.jwt)
+    session = Session(signed.jwt, signed.proxy_address, now, jwt_expires_at, clock_offset)
     write_atomic(
         Path(installation.cert_file(host.cache_key)),
         (signed.ssh_certificate.strip() + "\n").encode(),
         new_file_mode=0o600,
+        secret=True,
     )
     write_atomic(
         Path(installation.session_file(host.cache_key)),
         json.dumps(session.to_json(), indent=2).encode() + b"\n",
         new_file_mode=0o600,
+        secret=True,
     )
     if project is not None and _read_project(project_file) != project:
-        write_atomic(project_file, project.encode(), new_file_mode=0o600)
+        write_atomic(project_file, project.encode(), new_file_mode=0o600, secret=True)
     return certificate
 
 
 def _read_project(path: Path) -> str | None:
     try:
-        return path.read_text().strip() or None
+        return read_private(str(path)).decode().strip() or None
     except (OSError, UnicodeDecodeError):
         return None
 
@@ -166,10 +180,16 @@ def jwt_expiry(token: str) -> float | None:
     payload = parts[1] + "=" * (-len(parts[1]) % 4)
     try:
         claims = json.loads(binascii.a2b_base64(payload.replace("-", "+").replace("_", "/")))
-    except (ValueError, binascii.Error):
+    except (ValueError, binascii.Error, RecursionError):
         return None
     expires = claims.get("exp") if isinstance(claims, dict) else None
-    return float(expires) if isinstance(expires, (int, float)) else None
+    if not isinstance(expires, (int, float)) or isinstance(expires, bool):
+        return None
+    try:
+        value = float(expires)
+    except OverflowError:
+        return None
+    return value if 0 < value < _LATEST_TIMESTAMP else None  # never NaN or infinite
 
 
 def _public_key(installation: Installation) -> tuple[str, bytes]:
@@ -184,15 +204,3 @@ def _public_key(installation: Installation) -> tuple[str, bytes]:
     raise BadInput(
         f"the public key {path} {problem}", hint="run `sshsetup setup` to restore the key pair"
     )
-
-
-def _check_proxy_address(address: str, base_url: str) -> None:
-    from sshsetup.connect.tunnel import ProxyError, split_address
-
-    try:
-        split_address(address)
-    except ProxyError as exc:
-        raise ApiError(
-            f"the signing API at {base_url} returned an unusable proxy address ({exc.message})",
-            hint="report this to Baseten support",
-        ) from None

@@ -80,6 +80,10 @@ def _stale_certificate(client: Client, case: str) -> str:
 def test_hook_refetches_an_unusable_certificate(client: Client, case: str) -> None:
     assert client.hook(TRAINING_HOST).returncode == 0
     client.cert_file(TRAINING_HOST).write_text(_stale_certificate(client, case))
+    # As if fetched an hour ago (the rule counts a certificate's life from its fetch).
+    session = json.loads(client.session_file(TRAINING_HOST).read_text())
+    session["fetched_at"] = time.time() - 3600
+    client.session_file(TRAINING_HOST).write_text(json.dumps(session))
     signs = client.sandbox.controls.calls("sign_training")
     result = client.hook(TRAINING_HOST)
     assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
