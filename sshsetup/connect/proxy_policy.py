@@ -62,11 +62,17 @@ def check_proxy_address(
 
 
 def host_allowed(host: str, api_base_url: str, allowed: Sequence[str]) -> bool:
-    name = host.lower().rstrip(".")
-    if any(_in_domain(name, entry) for entry in allowed):
+    if on_allow_list(host, allowed):
         return True
+    name = host.lower().rstrip(".")
     domain = api_domain(api_base_url)
     return is_loopback(name) if domain is None else _in_domain(name, domain)
+
+
+def on_allow_list(host: str, allowed: Sequence[str]) -> bool:
+    """Whether an allow-list entry covers ``host`` (itself, or a domain above it)."""
+    name = host.lower().rstrip(".")
+    return any(_in_domain(name, entry) for entry in allowed)
 
 
 def api_domain(api_base_url: str) -> str | None:
