@@ -70,6 +70,7 @@ class TlsChannel:
         )
         self._lock = threading.Lock()
         self.leftover = b""  # plaintext that came with the status byte
+        self.delivered = 0  # bytes of the SSH session relayed to ssh (after the status byte)
         self.eof: str | None = None  # "clean" (close_notify) or "abrupt" once the proxy closed
         self.write_closed = False  # ssh ended its side: whatever the proxy does next is the end
 

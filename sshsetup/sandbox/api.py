@@ -33,7 +33,7 @@ from sshsetup.baseten import (
 )
 from sshsetup.sandbox import jwt
 from sshsetup.sandbox.ca import CertificateAuthority, InvalidPublicKey, parse_public_key
-from sshsetup.sandbox.controls import SHUTDOWN_POLL_SECONDS, SandboxControls
+from sshsetup.sandbox.controls import LISTEN_BACKLOG, SHUTDOWN_POLL_SECONDS, SandboxControls
 
 MAX_BODY_BYTES = 64 * 1024
 TRAINING_PRINCIPAL = workload_of(TRAINING).remote_user
@@ -174,6 +174,7 @@ class SigningApi:
 
 class _ApiServer(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = LISTEN_BACKLOG
     api: SigningApi
 
     def handle_error(self, request: Any, client_address: Any) -> None:
