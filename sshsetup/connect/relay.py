@@ -50,6 +50,8 @@ def relay_select(channel: TlsChannel, in_fd: int, out_fd: int) -> None:
         selector.register(channel.sock, selectors.EVENT_READ)
         try:
             _deliver(channel, out_fd, channel.leftover)
+            if _ended(channel):  # the proxy's close came with the status byte
+                return
             while True:
                 for key, _ in selector.select():
                     if key.fd == in_fd:
@@ -102,6 +104,11 @@ def _to_ssh(channel: TlsChannel, channel_read: Callable[[], bytes], out_fd: int)
     except OSError as exc:
         raise _broken(channel, BROKE, exc.strerror or str(exc)) from None
     _deliver(channel, out_fd, data)
+    return _ended(channel)
+
+
+def _ended(channel: TlsChannel) -> bool:
+    """True once the proxy closed cleanly; ProxyError if it cut the session short."""
     if channel.eof is not None and not channel.write_closed and not channel.delivered:
         raise _broken(channel, CLOSED, f"{channel.eof} close")
     if channel.eof == "abrupt" and not channel.write_closed:

@@ -133,7 +133,8 @@ class TlsChannel:
                 except ssl.SSLEOFError:
                     self.eof = "abrupt"
                     break
-                if not chunk:
+                if not chunk:  # SSLObject.read's answer to the peer's close_notify
+                    self.eof = "clean"
                     break
                 chunks.append(chunk)
             self._flush()  # reading may answer key updates
