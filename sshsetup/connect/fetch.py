@@ -141,11 +141,12 @@ def _fetch(
     signed = client.sign(host, public_key_text, project)
     now = time.time()
     clock_offset = 0.0 if signed.server_date is None else now - signed.server_date
+    secrets = (*client.secrets, signed.jwt)
     certificate = checked_certificate(
-        signed.ssh_certificate, public_key, host, now - clock_offset, base_url, client.secrets
+        signed.ssh_certificate, public_key, host, now - clock_offset, base_url, secrets
     )
     allowed = allowed_proxy_hosts(remote, settings_file)
-    check_proxy_address(signed.proxy_address, base_url, allowed, remote, client.secrets)
+    check_proxy_address(signed.proxy_address, base_url, allowed, remote, secrets)
     jwt_expires_at = jwt_expiry(signed.jwt)
     session = Session(signed.jwt, signed.proxy_address, now, jwt_expires_at, clock_offset)
     write_atomic(

@@ -99,15 +99,13 @@ def send(
     parts = urllib.parse.urlsplit(url)
     where = parts.netloc
     connection, target = _connection(parts, deadline)
-    done = threading.Event()
-    threading.Thread(
-        target=_cut_at_deadline, args=(connection, deadline, done), daemon=True
-    ).start()
+    watchdog = _Watchdog(connection, deadline)
     all_headers = {"Authorization": authorization, **(headers or {})}
     if body is not None:
         all_headers["Content-Length"] = str(len(body))
     try:
         connection.request(method, target, body=body, headers=all_headers)
+        watchdog.sock = connection.sock  # the answer may outlive the connection's reference
         response = connection.getresponse()
         data = _read_capped(response, where)
         if deadline.expired:  # the watchdog may have cut the body short
@@ -122,7 +120,7 @@ def send(
     except (OSError, http.client.HTTPException) as exc:
         raise _failure(exc, where, deadline) from None
     finally:
-        done.set()
+        watchdog.done.set()
         connection.close()
 
 
@@ -266,19 +264,27 @@ def _proxy_headers(proxy: urllib.parse.SplitResult) -> dict[str, str]:
     return {"Proxy-Authorization": f"Basic {token}"}
 
 
-def _cut_at_deadline(
-    connection: http.client.HTTPConnection, deadline: Deadline, done: threading.Event
-) -> None:
-    """At the deadline, shut the connection's socket (again and again until the request
-    gives up: it may be between sockets, e.g. connecting or starting TLS)."""
-    if done.wait(max(deadline.remaining(), 0)):
-        return
-    while not done.is_set():
-        sock = connection.sock
-        if sock is not None:
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-        done.wait(_WATCHDOG_POLL_SECONDS)
+class _Watchdog:
+    """Shuts the request's socket at the deadline, and again until the request gives up:
+    it may be between sockets (connecting, starting TLS), and once the answer's headers are
+    in, only ``sock`` still reaches the socket the body comes from."""
+
+    def __init__(self, connection: http.client.HTTPConnection, deadline: Deadline) -> None:
+        self.connection = connection
+        self.deadline = deadline
+        self.sock: socket.socket | None = None
+        self.done = threading.Event()
+        threading.Thread(target=self._run, name="api-deadline", daemon=True).start()
+
+    def _run(self) -> None:
+        if self.done.wait(max(self.deadline.remaining(), 0)):
+            return
+        while not self.done.is_set():
+            for sock in (self.connection.sock, self.sock):
+                if sock is not None:
+                    with contextlib.suppress(OSError):
+                        sock.shutdown(socket.SHUT_RDWR)
+            self.done.wait(_WATCHDOG_POLL_SECONDS)
 
 
 def _read_capped(response: http.client.HTTPResponse, where: str) -> bytes:

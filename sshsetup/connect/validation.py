@@ -5,8 +5,9 @@ The certificate must be an OpenSSH *user* certificate, for our public key, valid
 signer's clock, with principals for this workload: empty (any principal), the workload's
 login user (``baseten.WORKLOADS``), or one naming the workload itself (its job, model or
 deployment id), as Baseten's in-container sshd authorizes a subject rather than the login
-name (docs/certificates.md#principals-a-workload-accepts). Anything else is an ApiError
-saying what was wrong; the caller then caches nothing.
+name (docs/certificates.md#principals-a-workload-accepts). A certificate whose text fields
+carry one of the request's credentials (or the answer's JWT) is refused too: sshsetup would
+show them. Anything else is an ApiError saying what was wrong; the caller then caches nothing.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from sshsetup.connect.certfile import (
     format_time,
     parse_certificate,
 )
+from sshsetup.connect.credentials import shares_secret
 from sshsetup.connect.freshness import EXPIRED, HOST_CERTIFICATE, NOT_YET_VALID, validity
 from sshsetup.connect.http import redact
 from sshsetup.errors import ApiError
@@ -44,6 +46,9 @@ def checked_certificate(
     problem = certificate_answer_problem(certificate, public_key, host, signer_now)
     if problem is not None:
         raise _unusable(api, redact(problem, secrets))
+    field = _field_with_secret(certificate, secrets)
+    if field is not None:
+        raise _unusable(api, f"carries a credential in its {field}")
     return certificate
 
 
@@ -87,6 +92,24 @@ def principals_fit(principals: tuple[str, ...], host: HostName) -> bool:
     ids = [host.job_id] if host.kind == TRAINING else [host.model_id, host.deployment_id]
     names = [identifier.lower() for identifier in ids if identifier]
     return any(name in principal.lower() for principal in principals for name in names)
+
+
+def _field_with_secret(certificate: Certificate, secrets: tuple[str, ...]) -> str | None:
+    """Which text field of the certificate holds a secret (or a piece of one), if any."""
+    fields = {
+        "key id": [certificate.key_id],
+        "comment": [certificate.comment],
+        "principals": list(certificate.principals),
+        "extensions": list(certificate.extensions),
+        "critical options": [
+            f"{name} {value.decode('utf-8', 'replace')}"
+            for name, value in certificate.critical_options.items()
+        ],
+    }
+    for name, texts in fields.items():
+        if any(shares_secret(text, secret) for text in texts for secret in secrets):
+            return name
+    return None
 
 
 def _unusable(api: str, problem: str) -> ApiError:
