@@ -31,6 +31,7 @@ from helpers.hostile_api import HostileApi, point_home_at
 from helpers.hostile_proxy import HostileProxy
 from helpers.sandbox import Client, ClientKey, Workstation, make_client_key, set_up_workstation
 from helpers.splice import Workspace, splice_workspace
+from helpers.users import shared_directory
 
 from sshsetup.paths import Paths
 from sshsetup.sandbox import Sandbox
@@ -212,6 +213,13 @@ def hostile_proxy(tmp_path: Path) -> Iterator[HostileProxy]:
     """A hostile SSH proxy (TLS on loopback, trusted through its own CA file)."""
     with HostileProxy(tmp_path / "hostile-proxy") as proxy:
         yield proxy
+
+
+@pytest.fixture
+def shared_tmp() -> Iterator[Path]:
+    """A sticky, world-writable directory (like /tmp) where another user prepares attacks."""
+    with shared_directory() as base:
+        yield base
 
 
 # --- doctor ---------------------------------------------------------------------------------

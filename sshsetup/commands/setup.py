@@ -97,6 +97,9 @@ def run(ctx: Context, request: Request) -> Outcome[SetupResult]:
 
 def _setup(ctx: Context, request: Request) -> SetupResult:
     paths = ctx.paths
+    # Before anything is read from or written to them (a dry run creates none).
+    for directory in (paths.key_dir, paths.settings_dir, paths.state_dir):
+        ensure_private_dir(directory, create=not request.dry_run)
     warn = _Warnings(ctx)
     settings = load_settings(paths.settings_file)
     options = _chosen_options(settings.options, request)

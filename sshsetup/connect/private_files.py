@@ -95,6 +95,11 @@ def _check_ancestors(path: str) -> None:
     current = os.path.realpath(path)
     while True:
         info = os.stat(current)
+        if info.st_mode & _FILE_TYPE != _DIRECTORY:
+            raise BadInput(
+                f"{current} is not a directory, but sshsetup needs to keep directories there",
+                hint=f"move {current} away, then run the command again",
+            )
         if info.st_uid not in (me, 0):
             raise BadInput(
                 f"{current} belongs to {_user(info.st_uid)}, who could replace what sshsetup "
