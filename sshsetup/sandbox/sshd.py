@@ -34,9 +34,8 @@ START_ATTEMPTS = 3
 # Newer sshd (9.8+) slows down clients whose logins fail, which fault tests do on purpose;
 # older ones reject the keyword, so it is dropped when sshd says so.
 PENALTIES_LINE = "PerSourcePenalties no"
-# Connections that may be mid-handshake at once. sshd's default (10:30:100) starts dropping
-# at 10, so 16 parallel `ssh` lost some; load tests open 64 at once (sshd_config(5) MaxStartups;
-# the listen backlog sshd asks for is 128).
+# Connections that may be mid-handshake at once: sshd's default (10:30:100) starts dropping
+# at 10; load tests open 64 at once (docs/certificates.md#a-loopback-test-sshd).
 MAX_STARTUPS = 256
 _rejects_penalties_line: set[str] = set()  # sshd binaries known to reject it
 

@@ -173,3 +173,24 @@ def test_concurrent_hooks_for_one_host_sign_once(client: Client) -> None:
         _, err = run.communicate(timeout=60)
         assert (run.returncode, err) == (0, b"")
     assert client.sandbox.controls.calls("sign_training") == 1
+
+
+@pytest.mark.parametrize("lifetime", [20, 60])
+def test_short_lived_certificates_sign_once_for_parallel_and_consecutive_hooks(
+    client: Client, lifetime: int
+) -> None:
+    """Certificates living less than the refresh margin (300 s), backdated 60 s by the
+    sandbox: 16 hooks at once sign once, and the hooks that follow reuse the certificate."""
+    client.sandbox.controls.cert_validity_seconds = lifetime
+    command = [sys.executable, "-I", "-S", str(HOOK), str(client.paths.key_dir), TRAINING_HOST]
+    runs = [
+        subprocess.Popen(command, env=client.env, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+        for _ in range(16)
+    ]
+    for run in runs:
+        _, err = run.communicate(timeout=60)
+        assert (run.returncode, err) == (0, b"")
+    assert client.sandbox.controls.calls("sign_training") == 1
+    for _ in range(3):
+        assert client.hook(TRAINING_HOST).stderr == ""
+    assert client.sandbox.controls.calls("sign_training") == 1
