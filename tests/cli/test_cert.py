@@ -154,3 +154,15 @@ def test_prune_drops_expired_and_corrupt_but_keeps_valid(client: Client) -> None
 def test_status_with_nothing_cached(client: Client) -> None:
     result = client.run("cert", "status")
     assert (result.returncode, result.stdout.strip()) == (0, "no cached certificates")
+
+
+def test_status_judges_a_short_lived_certificate_as_the_hook_does(client: Client) -> None:
+    """20 s certificates, backdated 60 s: just fetched, the hook reuses them, and status
+    agrees (their life counts from the fetch, not from the backdated valid_after)."""
+    client.sandbox.controls.cert_validity_seconds = 20
+    assert client.run("cert", "fetch", TRAINING_HOST).returncode == 0
+    hosts = json.loads(client.run("cert", "status", "--json").stdout)["hosts"]
+    assert [(entry["state"], entry["problem"]) for entry in hosts] == [("valid", None)]
+    signs = client.sandbox.controls.calls("sign_training")
+    assert client.hook(TRAINING_HOST).stderr == ""
+    assert client.sandbox.controls.calls("sign_training") == signs
