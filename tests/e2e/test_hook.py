@@ -162,16 +162,21 @@ def test_hook_without_connect_json_says_to_run_setup(client: Client) -> None:
     assert_one_clean_line(result, "connect.json is missing", "sshsetup setup")
 
 
-def test_concurrent_hooks_for_one_host_sign_once(client: Client) -> None:
-    client.sandbox.controls.api_latency_seconds = 0.5
+def hooks_at_once(client: Client, count: int) -> None:
+    """``count`` hooks for TRAINING_HOST started together; each exits 0 without a word."""
     command = [sys.executable, "-I", "-S", str(HOOK), str(client.paths.key_dir), TRAINING_HOST]
     runs = [
         subprocess.Popen(command, env=client.env, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
-        for _ in range(3)
+        for _ in range(count)
     ]
     for run in runs:
         _, err = run.communicate(timeout=60)
         assert (run.returncode, err) == (0, b"")
+
+
+def test_concurrent_hooks_for_one_host_sign_once(client: Client) -> None:
+    client.sandbox.controls.api_latency_seconds = 0.5
+    hooks_at_once(client, 3)
     assert client.sandbox.controls.calls("sign_training") == 1
 
 
@@ -182,14 +187,7 @@ def test_short_lived_certificates_sign_once_for_parallel_and_consecutive_hooks(
     """Certificates living less than the refresh margin (300 s), backdated 60 s by the
     sandbox: 16 hooks at once sign once, and the hooks that follow reuse the certificate."""
     client.sandbox.controls.cert_validity_seconds = lifetime
-    command = [sys.executable, "-I", "-S", str(HOOK), str(client.paths.key_dir), TRAINING_HOST]
-    runs = [
-        subprocess.Popen(command, env=client.env, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
-        for _ in range(16)
-    ]
-    for run in runs:
-        _, err = run.communicate(timeout=60)
-        assert (run.returncode, err) == (0, b"")
+    hooks_at_once(client, 16)
     assert client.sandbox.controls.calls("sign_training") == 1
     for _ in range(3):
         assert client.hook(TRAINING_HOST).stderr == ""

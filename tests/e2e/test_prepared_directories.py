@@ -30,11 +30,13 @@ class Victim:
         self.file.chmod(0o644)
         self.through_link = base / "created-through-a-link"
 
-    def assert_untouched(self) -> None:
+    def assert_untouched(self, api: HostileApi) -> None:
+        """The victim's file as it was, nothing made through a link, the API never called."""
         assert self.file.read_text() == "precious\n"
         assert stat.S_IMODE(self.file.stat().st_mode) == 0o644
         assert self.file.stat().st_uid == os.geteuid()
         assert not self.through_link.exists()
+        assert api.requests() == []
 
 
 def plant(directory: Path, victim: Victim) -> None:
@@ -45,6 +47,14 @@ def plant(directory: Path, victim: Victim) -> None:
     for name in (f"{MODEL_HOST}.json", f"{MODEL_HOST}-cert.pub"):
         as_user(ATTACKER, "ln", "-s", str(victim.file), str(sessions / name))
     as_user(ATTACKER, "ln", "-s", str(victim.through_link), str(sessions / f"{MODEL_HOST}.lock"))
+
+
+def attackers_state_dir(base: Path, victim: Victim) -> Path:
+    """A state directory the attacker made (0777) and planted links in."""
+    state = base / "state"
+    as_user(ATTACKER, "mkdir", "-m", "777", str(state))
+    plant(state, victim)
+    return state
 
 
 def fetch(home: Home, **directories: Path) -> CliResult:
@@ -63,14 +73,11 @@ def test_a_state_dir_another_user_prepared_is_refused(
     hostile_home: Home, hostile_api: HostileApi, shared_tmp: Path
 ) -> None:
     victim = Victim(shared_tmp)
-    state = shared_tmp / "state"
-    as_user(ATTACKER, "mkdir", "-m", "777", str(state))
-    plant(state, victim)
+    state = attackers_state_dir(shared_tmp, victim)
     result = fetch(hostile_home, SSHSETUP_STATE_DIR=state)
     assert_refused(result, state, "belongs to baseten")
     assert "take it over: `chown" in result.stderr
-    victim.assert_untouched()
-    assert hostile_api.requests() == []
+    victim.assert_untouched(hostile_api)
 
 
 def test_a_dir_below_one_another_user_owns_is_refused_before_anything_is_made(
@@ -82,8 +89,7 @@ def test_a_dir_below_one_another_user_owns_is_refused_before_anything_is_made(
     result = fetch(hostile_home, SSHSETUP_STATE_DIR=evil / "mine" / "state")
     assert_refused(result, evil, "in a directory that only you and root control")
     assert os.listdir(evil) == []
-    victim.assert_untouched()
-    assert hostile_api.requests() == []
+    victim.assert_untouched(hostile_api)
 
 
 def test_ones_own_world_writable_dir_with_planted_links_is_refused(
@@ -97,23 +103,20 @@ def test_ones_own_world_writable_dir_with_planted_links_is_refused(
     result = fetch(hostile_home, SSHSETUP_STATE_DIR=state)
     assert_refused(result, state, f"`chmod 700 {state}`")
     assert "writable by its group and everyone (mode 777)" in result.stderr
-    victim.assert_untouched()
+    victim.assert_untouched(hostile_api)
 
 
 def test_the_hook_refuses_too_in_one_line_and_exits_0(
     hostile_home: Home, hostile_api: HostileApi, shared_tmp: Path
 ) -> None:
     victim = Victim(shared_tmp)
-    state = shared_tmp / "state"
-    as_user(ATTACKER, "mkdir", "-m", "777", str(state))
-    plant(state, victim)
+    state = attackers_state_dir(shared_tmp, victim)
     hostile_home.env["SSHSETUP_STATE_DIR"] = str(state)
     prepare_connect(hostile_home.paths)  # connect.json now names the prepared directory
     result = run_connect(HOOK, hostile_home.paths.key_dir, MODEL_HOST, hostile_home.env)
     assert (result.returncode, result.stdout) == (0, "")
     assert result.stderr.count("\n") == 1 and f"{state} belongs to baseten" in result.stderr
-    victim.assert_untouched()
-    assert hostile_api.requests() == []
+    victim.assert_untouched(hostile_api)
 
 
 def test_a_settings_dir_another_user_prepared_cannot_allow_a_proxy(
@@ -125,7 +128,7 @@ def test_a_settings_dir_another_user_prepared_cannot_allow_a_proxy(
     as_user(ATTACKER, "sh", "-c", f"echo '{json.dumps(allow)}' > {settings}/settings.json")
     result = fetch(hostile_home, SSHSETUP_CONFIG_DIR=settings)
     assert_refused(result, settings, "belongs to baseten")
-    assert hostile_api.requests() == []
+    assert hostile_api.requests() == []  # so no proxy could be allowed
 
 
 def test_setup_refuses_a_key_dir_another_user_prepared(home: Home, shared_tmp: Path) -> None:

@@ -17,7 +17,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
 from typing import Any
 
 from cryptography.hazmat.primitives import serialization
@@ -27,6 +26,7 @@ from cryptography.hazmat.primitives.serialization import SSHCertificateType
 from helpers.certs import sign_with_cryptography
 from helpers.homes import Home
 from helpers.sandbox import prepare_connect
+from helpers.servers import BackgroundServer
 
 MODEL_HOST = "model-m1-d1.ssh.baseten.co"  # one API call: no job search
 MODEL_PRINCIPAL = "app"
@@ -130,7 +130,7 @@ class Signer:
         )
 
 
-class HostileApi:
+class HostileApi(BackgroundServer):
     """A ThreadingHTTPServer on 127.0.0.1 answering every request with ``respond``."""
 
     def __init__(self, respond: Callable[[Seen], Answer] | None = None) -> None:
@@ -155,16 +155,10 @@ class HostileApi:
         with self._lock:
             return list(self.seen)
 
-    def __enter__(self) -> HostileApi:
+    def start(self) -> None:
         self._thread.start()
-        return self
 
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
+    def stop(self) -> None:
         self._server.shutdown()
         self._server.server_close()
         self._thread.join()

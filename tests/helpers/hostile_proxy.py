@@ -21,9 +21,9 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 
 from helpers.sandbox import PROXY
+from helpers.servers import BackgroundServer
 from sshsetup.connect.atomic_write import write_atomic
 from sshsetup.connect.private_files import ensure_private_dir
 from sshsetup.connect.session import Session
@@ -43,7 +43,7 @@ class Behaviour:
     linger_seconds: float = 0.0  # wait after replying (e.g. for ssh's banner) before closing
 
 
-class HostileProxy:
+class HostileProxy(BackgroundServer):
     def __init__(self, directory: Path, behave: Behaviour | None = None) -> None:
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.tls = create_tls_files(directory)
@@ -66,16 +66,10 @@ class HostileProxy:
         with self._lock:
             return list(self.frames)
 
-    def __enter__(self) -> HostileProxy:
+    def start(self) -> None:
         self._thread.start()
-        return self
 
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
+    def stop(self) -> None:
         self._stopping.set()
         self._listener.close()
         self._thread.join(timeout=5)
