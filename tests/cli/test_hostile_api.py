@@ -35,6 +35,8 @@ from hypothesis import strategies as st
 
 from sshsetup.connect.credentials import shares_secret
 
+pytestmark = pytest.mark.posix_only  # file modes
+
 SIGNER = Signer()
 JWT = fake_jwt(subject="the-session-token-nobody-may-see")
 
