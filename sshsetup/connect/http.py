@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sshsetup.connect.environment import API_TIMEOUT_ENV
-from sshsetup.errors import ApiError, NetworkError
+from sshsetup.errors import ApiError, BadInput, NetworkError
 
 MAX_BODY_BYTES = 1024 * 1024
 MAX_JSON_DEPTH = 32
@@ -98,7 +98,14 @@ def send(
     """One request, no redirect followed, answer read to the end within ``deadline``."""
     parts = urllib.parse.urlsplit(url)
     where = parts.netloc
-    connection, target = _connection(parts, deadline)
+    try:
+        connection, target = _connection(parts, deadline)
+    except ValueError as exc:  # a port that is no number, a proxy URL that is no URL
+        raise BadInput(
+            f"cannot use the API URL {redact(url)} ({exc})",
+            hint="check the remote's API URL (`sshsetup remote list`), BASETEN_BASE_URL and "
+            "HTTPS_PROXY",
+        ) from None
     watchdog = _Watchdog(connection, deadline)
     all_headers = {"Authorization": authorization, **(headers or {})}
     if body is not None:
@@ -119,6 +126,11 @@ def send(
         )
     except (OSError, http.client.HTTPException) as exc:
         raise _failure(exc, where, deadline) from None
+    except ValueError as exc:  # http.client refuses what cannot go on the wire
+        raise BadInput(
+            f"cannot send a request to the API at {where} ({redact(str(exc))})",
+            hint="check the remote's API URL (`sshsetup remote list`) and BASETEN_BASE_URL",
+        ) from None
     finally:
         watchdog.done.set()
         connection.close()
@@ -250,7 +262,9 @@ def _proxy_for(scheme: str, host: str) -> urllib.parse.SplitResult | None:
         return None
     if "://" not in proxy:
         proxy = "http://" + proxy
-    return urllib.parse.urlsplit(proxy)
+    parts = urllib.parse.urlsplit(proxy)
+    parts.port  # noqa: B018 (raises ValueError for a port that is no number)
+    return parts
 
 
 def _proxy_headers(proxy: urllib.parse.SplitResult) -> dict[str, str]:

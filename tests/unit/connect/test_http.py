@@ -199,3 +199,19 @@ def test_redact_removes_every_piece_of_a_known_secret() -> None:
     text = f"echo: {secret[3:15]} and {secret}"
     assert not shares_secret(http.redact(text, [secret]), secret)
     assert json.dumps(http.redact("ok")) == '"ok"'
+
+
+@pytest.mark.parametrize(
+    ("url", "proxy"),
+    [("http://127.0.0.1:99999", ""), ("http://127.0.0.1:notaport", ""), ("https://a.b", "x:y:z")],
+)
+def test_an_unusable_api_or_proxy_url_is_bad_input(
+    url: str, proxy: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if proxy:
+        monkeypatch.setenv("HTTPS_PROXY", f"http://{proxy}")
+    client = SigningClient(url, api_key_authorization(KEY), "dev", 5)
+    with pytest.raises(SshsetupError) as caught:
+        client.sign(HOST, PUBLIC_KEY)
+    assert caught.value.exit_code == 3
+    assert "cannot use the API URL" in caught.value.message
