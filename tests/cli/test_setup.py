@@ -24,7 +24,7 @@ from sshsetup.exit_codes import ExitCode
 
 pytestmark = pytest.mark.posix_only
 
-TRAINING_HOST, MODEL_HOST = EXAMPLE_HOSTS
+TRAINING_HOST, MODEL_HOST, ENVIRONMENT_HOST = EXAMPLE_HOSTS
 USER_CONFIG = b"# my hosts\nHost build\n  HostName build.example.com\n\nHost *\n  User me\n"
 OLD_MTIME_NS = 1_000_000_000 * 1_000_000_000  # 2001-09-09: any rewrite moves it
 
