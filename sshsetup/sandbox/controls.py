@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import secrets
 import threading
 from collections import Counter, deque
+
+from sshsetup.sandbox.workloads import Workloads
 
 FORCEABLE_STATUSES = (400, 401, 403, 404, 429, 500, 502, 503)
 DEFAULT_CERT_VALIDITY_SECONDS = 3600
@@ -28,6 +31,10 @@ class SandboxControls:
         self._agent_forwarding = True
         self._refuse_jwt = False
         self._close_sessions_after_bytes: int | None = None
+        self._ssh_enabled = True
+        self._access_tokens: set[str] = set()
+        self._authorization_schemes: list[str | None] = []
+        self.workloads = Workloads()  # jobs, sessions, environments: tests change them here
 
     # --- counters ---------------------------------------------------------------------------
 
@@ -37,7 +44,8 @@ class SandboxControls:
 
     def calls(self, name: str) -> int:
         """How often ``name`` happened: an API endpoint (`search`, `sign_training`,
-        `sign_model`, `unknown`) or a proxy event (`proxy_session`, `proxy_refused`,
+        `sign_model`, `environment`, `job`, `auth_codes`, `update_session`,
+        `update_job_session`, `unknown`) or a proxy event (`proxy_session`, `proxy_refused`,
         `proxy_tls_failed`)."""
         with self._lock:
             return self._counts[name]
@@ -61,10 +69,47 @@ class SandboxControls:
         with self._lock:
             return list(self._client_versions)
 
+    def record_authorization_scheme(self, scheme: str | None) -> None:
+        with self._lock:
+            self._authorization_schemes.append(scheme)
+
+    @property
+    def authorization_schemes(self) -> list[str | None]:
+        """The Authorization scheme of each API request (`Api-Key`, `Bearer`, None)."""
+        with self._lock:
+            return list(self._authorization_schemes)
+
     def reset_counters(self) -> None:
         with self._lock:
             self._counts.clear()
             self._client_versions.clear()
+            self._authorization_schemes.clear()
+
+    # --- credentials ------------------------------------------------------------------------
+
+    def issue_access_token(self) -> str:
+        """An OAuth access token the API accepts as `Authorization: Bearer` (as a baseten CLI
+        profile holds one)."""
+        token = "sandbox-oauth-" + secrets.token_urlsafe(24)
+        with self._lock:
+            self._access_tokens.add(token)
+        return token
+
+    def accepts_access_token(self, token: str) -> bool:
+        with self._lock:
+            return any(secrets.compare_digest(token, known) for known in self._access_tokens)
+
+    @property
+    def ssh_enabled(self) -> bool:
+        """Whether the workspace may use SSH: when not, every sign request is refused (403), as
+        Baseten refuses a workspace support has not enabled."""
+        with self._lock:
+            return self._ssh_enabled
+
+    @ssh_enabled.setter
+    def ssh_enabled(self, value: bool) -> None:
+        with self._lock:
+            self._ssh_enabled = value
 
     # --- faults -----------------------------------------------------------------------------
 
