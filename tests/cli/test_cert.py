@@ -56,7 +56,7 @@ def test_fetch_signs_even_when_cached_and_reports_the_certificate(client: Client
         ("bad_host", {}, 3, "characters not allowed"),
         ("401", {}, 7, "rejected the API key"),
         ("api_down", {}, 8, "refused the connection"),
-        ("no_key", {"BASETEN_API_KEY": None}, 6, "no API key for remote"),
+        ("no_key", {"BASETEN_API_KEY": None}, 6, "no credential for remote"),
     ],
 )
 def test_fetch_failures_exit_with_their_code(
