@@ -39,6 +39,7 @@ from sshsetup.baseten import (
     CLI_PROFILE_ENV,
     CLI_REMOTE_URL_ENV,
 )
+from sshsetup.connect import jsonfile
 from sshsetup.connect.keyring_access import backend_name, import_keyring
 
 API_KEY = "api_key"
@@ -175,19 +176,11 @@ def _remote_url(profile: Mapping[str, object], env: Mapping[str, str]) -> str:
 
 def _read_auth_file(path: str) -> dict[str, object] | None:
     try:
-        with open(path, "rb") as handle:
-            raw = handle.read()
-    except FileNotFoundError:
-        return None
+        return jsonfile.read_object(path)
     except OSError as exc:
         raise ProfileProblem(f"cannot read {path}: {exc.strerror}") from None
-    try:
-        data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise ProfileProblem(f"{path} is not valid JSON") from None
-    if not isinstance(data, dict):
-        raise ProfileProblem(f"{path} is not a JSON object")
-    return data
+    except ValueError as exc:
+        raise ProfileProblem(f"{path} is unusable ({exc})") from None
 
 
 def _secret(name: str, profile: Mapping[str, object], path: str) -> tuple[object, str]:

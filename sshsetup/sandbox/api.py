@@ -254,9 +254,8 @@ class _Handler(BaseHTTPRequestHandler):
         matching = [(name, verb, m) for name, verb, p in ROUTES if (m := p.fullmatch(path))]
         route = next(((name, m) for name, verb, m in matching if verb == method), None)
         api.controls.count(route[0] if route else "unknown")
-        api.controls.record_client_version(self.headers.get("X-Client-Version"))
         scheme = (self.headers.get("Authorization") or "").partition(" ")[0]
-        api.controls.record_authorization_scheme(scheme or None)
+        api.controls.record_headers(self.headers.get("X-Client-Version"), scheme or None)
         try:
             # Read the body before any answer: closing with unread input makes the kernel
             # send a reset, and the client could lose the error response.

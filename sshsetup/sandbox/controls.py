@@ -25,7 +25,7 @@ class SandboxControls:
         self._lock = threading.Lock()
         self._counts: Counter[str] = Counter()
         self._forced: deque[int] = deque()
-        self._client_versions: list[str | None] = []
+        self._headers: list[tuple[str | None, str | None]] = []  # version, auth scheme
         self._api_latency_seconds = api_latency_seconds
         self._cert_validity_seconds = cert_validity_seconds
         self._agent_forwarding = True
@@ -33,7 +33,6 @@ class SandboxControls:
         self._close_sessions_after_bytes: int | None = None
         self._ssh_enabled = True
         self._access_tokens: set[str] = set()
-        self._authorization_schemes: list[str | None] = []
         self.workloads = Workloads()  # jobs, sessions, environments: tests change them here
 
     # --- counters ---------------------------------------------------------------------------
@@ -59,31 +58,27 @@ class SandboxControls:
         with self._lock:
             return sum(n for name, n in self._counts.items() if not name.startswith("proxy_"))
 
-    def record_client_version(self, version: str | None) -> None:
+    def record_headers(self, client_version: str | None, scheme: str | None) -> None:
+        """What an API request said about itself: X-Client-Version, the Authorization scheme."""
         with self._lock:
-            self._client_versions.append(version)
+            self._headers.append((client_version, scheme))
 
     @property
     def client_versions(self) -> list[str | None]:
         """The X-Client-Version header of each API request (None when absent), in order."""
         with self._lock:
-            return list(self._client_versions)
-
-    def record_authorization_scheme(self, scheme: str | None) -> None:
-        with self._lock:
-            self._authorization_schemes.append(scheme)
+            return [version for version, _ in self._headers]
 
     @property
     def authorization_schemes(self) -> list[str | None]:
         """The Authorization scheme of each API request (`Api-Key`, `Bearer`, None)."""
         with self._lock:
-            return list(self._authorization_schemes)
+            return [scheme for _, scheme in self._headers]
 
     def reset_counters(self) -> None:
         with self._lock:
             self._counts.clear()
-            self._client_versions.clear()
-            self._authorization_schemes.clear()
+            self._headers.clear()
 
     # --- credentials ------------------------------------------------------------------------
 
