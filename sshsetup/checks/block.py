@@ -26,7 +26,8 @@ def block_checks(state: InstallState) -> list[CheckResult]:
             + config
             + ("" if state.config_exists else " (the file does not exist)")
         )
-        return [CheckResult(CheckId.BLOCK_PRESENT, Status.FAIL, seen, fix, {"config": config})]
+        missing = CheckResult(CheckId.BLOCK_PRESENT, Status.FAIL, seen, fix, {"config": config})
+        return [missing, other_clients_check(state)] if state.other_blocks else [missing]
     span = f"{config} lines {block.first_line}-{block.last_line}"
     results = [
         CheckResult(

@@ -31,6 +31,7 @@ from sshsetup.sshconfig.placement import (
     aliases_after,
     find_client_blocks,
     first_anchor,
+    hosts_served,
     other_baseten_entries,
     shadowing_lines,
 )
@@ -241,8 +242,11 @@ def _take_out_client_blocks(
         MigratedBlock(block.client, lines[block.start].number, lines[block.end].number)
         for block in blocks
     ]
+    served = hosts_served(lines, blocks)
     described = " and ".join(
-        f"`{block.client}` (lines {block.first_line}-{block.last_line})" for block in found
+        f"`{block.client}` (lines {block.first_line}-{block.last_line}, serving "
+        f"{', '.join(served[block.client]) or 'no host: a block above serves them all'})"
+        for block in found
     )
     plural = "blocks" if len(found) > 1 else "a block"
     consent = request.migrate or ctx.prompter.confirm(
