@@ -18,15 +18,21 @@ if TYPE_CHECKING:
 
 
 class Session:
-    __slots__ = ("jwt", "proxy_address", "fetched_at", "jwt_expires_at")
+    __slots__ = ("jwt", "proxy_address", "fetched_at", "jwt_expires_at", "deployment")
 
     def __init__(
-        self, jwt: str, proxy_address: str, fetched_at: float, jwt_expires_at: float | None
+        self,
+        jwt: str,
+        proxy_address: str,
+        fetched_at: float,
+        jwt_expires_at: float | None,
+        deployment: str | None = None,
     ) -> None:
         self.jwt = jwt
         self.proxy_address = proxy_address
         self.fetched_at = fetched_at
         self.jwt_expires_at = jwt_expires_at
+        self.deployment = deployment  # an environment host's: the deployment it was signed for
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -34,6 +40,7 @@ class Session:
             "proxy_address": self.proxy_address,
             "fetched_at": self.fetched_at,
             "jwt_expires_at": self.jwt_expires_at,
+            "deployment": self.deployment,
         }
 
     def problem(self, now: float, margin: float) -> str | None:
@@ -50,6 +57,7 @@ def read_session(path: str) -> Session | None:
     proxy_address = data.get("proxy_address")
     fetched_at = data.get("fetched_at")
     expires = data.get("jwt_expires_at")
+    deployment = data.get("deployment")
     if not (isinstance(jwt, str) and jwt and isinstance(proxy_address, str) and proxy_address):
         raise ValueError("no JWT or proxy address in it")
     if not isinstance(fetched_at, (int, float)) or not (
@@ -57,11 +65,15 @@ def read_session(path: str) -> Session | None:
     ):
         raise ValueError("fetched_at or jwt_expires_at is not a number")
     expires_at = None if expires is None else float(expires)
-    return Session(jwt, proxy_address, float(fetched_at), expires_at)
+    deployment = deployment if isinstance(deployment, str) and deployment else None
+    return Session(jwt, proxy_address, float(fetched_at), expires_at, deployment)
 
 
-def session_problem(installation: Installation, cache_key: str, now: float) -> str | None:
-    """Why the host's cached session cannot be used, or None."""
+def session_problem(
+    installation: Installation, cache_key: str, now: float, deployment: str | None = None
+) -> str | None:
+    """Why the host's cached session cannot be used, or None. ``deployment``: the one an
+    environment host must reach now (a session signed for another is no use)."""
     path = installation.session_file(cache_key)
     try:
         session = read_session(path)
@@ -69,6 +81,12 @@ def session_problem(installation: Installation, cache_key: str, now: float) -> s
         return f"the cached session {path} is unusable ({exc})"
     if session is None:
         return "no cached session"
+    if deployment is not None:
+        from sshsetup.connect.model_environment import moved
+
+        problem = moved(session.deployment, deployment)
+        if problem is not None:
+            return problem
     return session.problem(now, installation.refresh_margin_seconds)
 
 
@@ -94,7 +112,9 @@ def cached_certificate_problem(
     return certificate_problem(certificate, now, installation.refresh_margin_seconds, public_key)
 
 
-def host_problem(installation: Installation, cache_key: str, now: float) -> str | None:
+def host_problem(
+    installation: Installation, cache_key: str, now: float, deployment: str | None = None
+) -> str | None:
     """Why the host needs a fetch before connecting (certificate first), or None."""
     problem = cached_certificate_problem(installation, cache_key, now)
-    return problem or session_problem(installation, cache_key, now)
+    return problem or session_problem(installation, cache_key, now, deployment)
