@@ -1,4 +1,5 @@
-"""Figures 1-4: the Match hook, connecting, a cold cache, and throughput, against the sandbox."""
+"""Figures 1-5: the Match hook, connecting, a cold cache, API round-trips per host form, and
+throughput, against the sandbox."""
 
 from __future__ import annotations
 
@@ -8,11 +9,24 @@ from pathlib import Path
 
 from benchmarks.figures import CALLS, RATIO, Figure, Target
 from benchmarks.timing import Command, interleave
-from benchmarks.workstation import MODEL_HOST, TRAINING_HOST, Workstation, python_command
+from benchmarks.workstation import (
+    ENVIRONMENT_HOST,
+    MODEL_HOST,
+    TRAINING_HOST,
+    Workstation,
+    python_command,
+)
 
 HOOK_TARGET = Target("<=", 2.0)
 CONNECT_TARGET = Target("<=", 1.5)
 ROUND_TRIPS_TARGET = Target("<=", 1)
+NO_ROUND_TRIP_TARGET = Target("<=", 0)
+ENVIRONMENT_COLD_TARGET = Target("<=", 2)  # the lookup, then the sign
+HOST_FORMS = (
+    ("training", TRAINING_HOST),
+    ("model", MODEL_HOST),
+    ("environment", ENVIRONMENT_HOST),
+)
 THROUGHPUT_TARGET = Target(">=", 0.9)
 COLD_API_LATENCY_SECONDS = 0.050
 
@@ -128,22 +142,66 @@ def cold_figures(station: Workstation, rounds: ConnectRounds) -> list[Figure]:
     ]  # fmt: skip
 
 
+def api_call_figures(station: Workstation) -> list[Figure]:
+    """API round-trips of one connection, per host form: warm (certificate and session cached)
+    and, for an environment host, cold and right after a promotion. An environment host asks
+    which deployment it serves on every connection and signs only when that changed
+    (docs/baseten-protocol.md#what-an-environment-connection-costs)."""
+    figures = []
+    for form, host in HOST_FORMS:
+        station.connect_once(host)  # warm: cached from here on
+        warm = _calls_of_one_connection(station, host)
+        target = ROUND_TRIPS_TARGET if host == ENVIRONMENT_HOST else NO_ROUND_TRIP_TARGET
+        figures.append(
+            Figure(
+                f"warm_api_round_trips_{form}", f"warm connect: API round-trips ({form} host)",
+                sum(warm.values()), CALLS, target, runs=1, details={"per_endpoint": warm},
+            )
+        )  # fmt: skip
+    station.empty_cache(ENVIRONMENT_HOST)
+    cold = _calls_of_one_connection(station, ENVIRONMENT_HOST)
+    station.sandbox.controls.workloads.promote(*_model_and_environment(ENVIRONMENT_HOST), "dep2")
+    promoted = _calls_of_one_connection(station, ENVIRONMENT_HOST)
+    return [
+        *figures,
+        Figure(
+            "cold_api_round_trips_environment", "cold cache: API round-trips (environment host)",
+            sum(cold.values()), CALLS, ENVIRONMENT_COLD_TARGET, runs=1,
+            details={"per_endpoint": cold},
+        ),
+        Figure(
+            "promoted_api_round_trips_environment",
+            "first connect after a promotion: API round-trips (environment host)",
+            sum(promoted.values()), CALLS, ENVIRONMENT_COLD_TARGET, runs=1,
+            details={"per_endpoint": promoted},
+            note="the environment now serves another deployment: the lookup, then its sign",
+        ),
+    ]  # fmt: skip
+
+
+def _model_and_environment(host: str) -> tuple[str, str]:
+    environment, model_label = host.split(".")[:2]
+    return model_label.removeprefix("model-"), environment
+
+
+def _calls_of_one_connection(station: Workstation, host: str) -> dict[str, int]:
+    before = Counter(station.sandbox.controls.counts())
+    station.connect_once(host)
+    return _api_calls(Counter(station.sandbox.controls.counts()) - before)
+
+
 def _api_calls(counts: Counter[str]) -> dict[str, int]:
     return {name: n for name, n in counts.items() if not name.startswith("proxy_")}
 
 
 def _first_contact_training_calls(station: Workstation) -> dict[str, int]:
     station.empty_cache(TRAINING_HOST, forget_job=True)
-    before = Counter(station.sandbox.controls.counts())
-    station.connect_once(TRAINING_HOST)
-    return _api_calls(Counter(station.sandbox.controls.counts()) - before)
+    return _calls_of_one_connection(station, TRAINING_HOST)
 
 
 def _cold_model_calls(station: Workstation) -> dict[str, int]:
     station.empty_cache(MODEL_HOST)
-    before = Counter(station.sandbox.controls.counts())
-    station.connect_once(MODEL_HOST)
-    return _api_calls(Counter(station.sandbox.controls.counts()) - before)
+    return _calls_of_one_connection(station, MODEL_HOST)
 
 
 def throughput_figures(station: Workstation, rounds: ConnectRounds, scratch: Path) -> list[Figure]:

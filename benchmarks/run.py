@@ -23,6 +23,7 @@ from pathlib import Path
 from benchmarks.cli_figures import cli_figures
 from benchmarks.connect_figures import (
     ConnectRounds,
+    api_call_figures,
     cold_figures,
     connect_figure,
     hook_figures,
@@ -118,6 +119,8 @@ def measure(plan: Plan) -> list[Figure]:
             figures.append(connect_figure(station, plan.connect))
             _progress("cold cache")
             figures += cold_figures(station, plan.connect)
+            _progress("API round-trips per host form")
+            figures += api_call_figures(station)
             _progress("throughput")
             figures += throughput_figures(station, plan.connect, scratch)
             _progress("cli start")

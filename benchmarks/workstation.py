@@ -22,7 +22,8 @@ from sshsetup.sandbox import Sandbox
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TRAINING_HOST = "training-job-demo-0.ssh.baseten.co"
 MODEL_HOST = "model-abc123-def456.ssh.baseten.co"
-BLOCK_USERS = {TRAINING_HOST: "baseten", MODEL_HOST: "app"}
+ENVIRONMENT_HOST = "production.model-abc123.ssh.baseten.co"
+BLOCK_USERS = {TRAINING_HOST: "baseten", MODEL_HOST: "app", ENVIRONMENT_HOST: "app"}
 KEYRING_BACKEND = "keyrings.alt.file.PlaintextKeyring"
 _DROPPED_ENV_PREFIXES = ("SSHSETUP_", "BASETEN_", "XDG_")
 _DROPPED_ENV = ("PYTHONPATH", "SSH_AUTH_SOCK", "PYTHON_KEYRING_BACKEND", "USER_TRUSSRC_PATH")
@@ -105,7 +106,7 @@ class Workstation:
         self.known_hosts.write_text(
             "".join(
                 f"[{name}]:{self.sandbox.sshd_port} {self.sandbox.host_public_key}\n"
-                for name in ("127.0.0.1", TRAINING_HOST, MODEL_HOST)
+                for name in ("127.0.0.1", *BLOCK_USERS)
             )
         )
 

@@ -6,6 +6,12 @@ placement scan, the API client and the sandbox all read it from here. Host names
 
     training-job-<job_id>-<node>[.<remote>[.<api_prefix>]].ssh.baseten.co
     model-<model_id>-<deployment_id>[-<replica>][.<remote>[.<api_prefix>]].ssh.baseten.co
+    <environment>.model-<model_id>[.<remote>[.<api_prefix>]].ssh.baseten.co
+
+A name is read as the first of these forms its first label allows (``training-job-``, then
+``model-``, then an environment label followed by ``model-<model_id>``), which is the order of
+the block's sections: each name matches exactly one of them
+(docs/baseten-protocol.md#environment-hostnames).
 
 Lean on purpose (no imports but sshsetup.errors, itself import-free): the Match hook parses
 ``%h`` on every ssh run. Only ``[A-Za-z0-9.-]`` is accepted, so a name can never escape a
@@ -24,11 +30,13 @@ TRAINING_PREFIX = "training-job-"
 MODEL_PREFIX = "model-"
 TRAINING = "training"
 MODEL = "model"
+ENVIRONMENT = "environment"  # <env>.model-<model_id>: whatever deployment the environment serves
 MAX_LENGTH = 253  # a DNS name
 _ALLOWED = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-")
 _FORMS = (
-    "training-job-<job_id>-<node>[.<remote>[.<api_prefix>]].ssh.baseten.co or "
-    "model-<model_id>-<deployment_id>[-<replica>][.<remote>[.<api_prefix>]].ssh.baseten.co"
+    "training-job-<job_id>-<node>[.<remote>[.<api_prefix>]].ssh.baseten.co, "
+    "model-<model_id>-<deployment_id>[-<replica>][.<remote>[.<api_prefix>]].ssh.baseten.co or "
+    "<environment>.model-<model_id>[.<remote>[.<api_prefix>]].ssh.baseten.co"
 )
 HOSTNAME_HINT = f"use {_FORMS}"
 
@@ -53,6 +61,9 @@ WORKLOADS = (
         TRAINING, TRAINING_PREFIX + "*" + SUFFIX, "baseten", "training-job-example-0" + SUFFIX
     ),
     Workload(MODEL, MODEL_PREFIX + "*" + SUFFIX, "app", "model-example-example" + SUFFIX),
+    Workload(
+        ENVIRONMENT, "*." + MODEL_PREFIX + "*" + SUFFIX, "app", "production.model-example" + SUFFIX
+    ),
 )
 HOST_GLOBS = tuple(workload.host_glob for workload in WORKLOADS)
 EXAMPLE_HOSTS = tuple(workload.example_host for workload in WORKLOADS)
@@ -63,7 +74,8 @@ def workload_of(kind: str) -> Workload:
 
 
 def workload_matching(hostname: str) -> Workload | None:
-    """The workload whose ``Match host`` glob matches ``hostname`` (as ssh compares it)."""
+    """The workload whose ``Match host`` section serves ``hostname``: the first whose glob
+    matches (as ssh compares it), as the block's first section to match wins."""
     import fnmatch
 
     name = hostname.lower()
@@ -84,6 +96,29 @@ TRUSS_KEYRING_SERVICE = "baseten-truss"
 SEARCH_JOBS_PATH = "/v1/training_jobs/search"
 SIGN_TRAINING_PATH = "/v1/training_projects/{project}/jobs/{job}/ssh/sign"
 SIGN_MODEL_PATH = "/v1/models/{model}/deployments/{deployment}/ssh/sign"
+ENVIRONMENT_PATH = "/v1/models/{model}/environments/{environment}"
+TRAINING_JOB_PATH = "/v1/training_projects/{project}/jobs/{job}"
+AUTH_CODES_PATH = TRAINING_JOB_PATH + "/auth_codes"
+SESSION_PATH = TRAINING_JOB_PATH + "/interactive_sessions/{session}"
+JOB_SESSION_PATH = TRAINING_JOB_PATH + "/interactive_session"
+
+# A training job's ``current_status`` (docs/baseten-protocol.md#training-job-states).
+JOB_RUNNING = "TRAINING_JOB_RUNNING"
+JOB_STARTING = (
+    "TRAINING_JOB_PENDING",
+    "TRAINING_JOB_CREATED",
+    "TRAINING_JOB_QUEUED",
+    "TRAINING_JOB_DEPLOYING",
+)
+JOB_ENDED = (
+    "TRAINING_JOB_COMPLETED",
+    "TRAINING_JOB_FAILED",
+    "TRAINING_JOB_STOPPED",
+    "TRAINING_JOB_DEPLOY_FAILED",
+)
+JOB_STATUS_PREFIX = "TRAINING_JOB_"
+# When an interactive session starts (docs/baseten-protocol.md#session-triggers).
+SESSION_TRIGGERS = ("on_startup", "on_failure", "on_demand")
 
 
 def api_base_for_prefix(api_prefix: str) -> str:
@@ -91,13 +126,40 @@ def api_base_for_prefix(api_prefix: str) -> str:
     return f"https://api.{api_prefix.lower()}.baseten.co"
 
 
+# --- the Go CLI `baseten`: its profiles (docs/baseten-protocol.md#go-cli-profiles-and-keyring)
+
+CLI_CONFIG_DIR_ENV = "BASETEN_CONFIG_DIR"
+CLI_PROFILE_ENV = "BASETEN_PROFILE"
+CLI_MANAGEMENT_API_ENV = "BASETEN_MANAGEMENT_API_URL_OVERRIDE"
+CLI_REMOTE_URL_ENV = "BASETEN_REMOTE_URL"  # a profile without remote_url falls back to it
+CLI_AUTH_FILE_NAME = "auth.json"
+CLI_CONFIG_DIR_NAME = "baseten"  # under the OS's user config directory
+CLI_KEYRING_SERVICE = "baseten-profile"  # account: the profile name
+CLI_DEFAULT_REMOTE_URL = "https://app.baseten.co"
+# remote_url -> management API host, where it is not api.<host without "app.">
+CLI_KNOWN_API_HOSTS = {
+    "https://app.baseten.co": "api.baseten.co",
+    "https://app.staging.baseten.co": "api.staging.baseten.co",
+    "https://app.dev.baseten.co": "api.mc-dev.baseten.co",
+    "http://localhost:8000": "api.localhost:8000",
+}
+
+
 # --- blocks other Baseten clients write ---------------------------------------------------
 # docs/reference-clients.md#truss-01836-block-on-unix
+# docs/reference-clients.md#go-cli-block-sections
 
 TRUSS_START_MARKER = "# --- baseten-ssh ---"
 TRUSS_END_MARKER = "# --- end baseten-ssh ---"
+CLI_START_MARKER = "# --- baseten-cli-ssh ---"
+CLI_END_MARKER = "# --- end baseten-cli-ssh ---"
 TRUSS_KEY_DIR_NAME = "baseten"  # ~/.ssh/baseten, where `truss ssh setup` keeps its key
 TRUSS_KEY_NAMES = ("id_ed25519", "id_rsa")
+# (the command that writes the block, its start marker, its end marker)
+OTHER_CLIENT_BLOCKS = (
+    ("truss ssh setup", TRUSS_START_MARKER, TRUSS_END_MARKER),
+    ("baseten ssh setup", CLI_START_MARKER, CLI_END_MARKER),
+)
 
 
 class HostNameError(BadInput):
@@ -121,6 +183,7 @@ class HostName:
         "replica",
         "remote",
         "api_prefix",
+        "environment",
     )
     name: str
     kind: str
@@ -131,6 +194,7 @@ class HostName:
     replica: str | None
     remote: str | None
     api_prefix: str | None
+    environment: str | None
 
     def __init__(
         self,
@@ -144,8 +208,12 @@ class HostName:
         replica: str | None = None,
         remote: str | None = None,
         api_prefix: str | None = None,
+        environment: str | None = None,
     ) -> None:
-        values = (name, kind, job_id, node, model_id, deployment_id, replica, remote, api_prefix)
+        values = (
+            *(name, kind, job_id, node, model_id, deployment_id, replica, remote, api_prefix),
+            environment,
+        )
         for slot, value in zip(self.__slots__, values, strict=True):
             object.__setattr__(self, slot, value)
 
@@ -182,6 +250,8 @@ class HostName:
         """What the host reaches, for messages: ``training job X node N`` / ``model M ...``."""
         if self.kind == TRAINING:
             return f"training job {self.job_id} node {self.node}"
+        if self.kind == ENVIRONMENT:
+            return f"environment {self.environment} of model {self.model_id}"
         text = f"model {self.model_id} deployment {self.deployment_id}"
         return text + (f" replica {self.replica}" if self.replica else "")
 
@@ -217,8 +287,14 @@ def parse_host(host: str) -> HostName:
         return _training(host, name, workload[len(TRAINING_PREFIX) :], remote, api_prefix)
     if workload.startswith(MODEL_PREFIX):
         return _model(host, name, workload[len(MODEL_PREFIX) :], remote, api_prefix)
+    if remote is not None and remote.startswith(MODEL_PREFIX):
+        model = remote[len(MODEL_PREFIX) :]
+        remote = labels[2] if len(labels) > 2 else None
+        api_prefix = ".".join(labels[3:]) if len(labels) > 3 else None
+        return _environment(host, name, workload, model, remote, api_prefix)
     raise HostNameError(
-        f"{host!r}: the first part must start with {TRAINING_PREFIX!r} or {MODEL_PREFIX!r}"
+        f"{host!r}: the first part must start with {TRAINING_PREFIX!r} or {MODEL_PREFIX!r}, "
+        f"or be an environment followed by {MODEL_PREFIX + '<model_id>'!r}"
     )
 
 
@@ -248,4 +324,26 @@ def _model(host: str, name: str, rest: str, remote: str | None, api_prefix: str 
         replica=replica,
         remote=remote,
         api_prefix=api_prefix,
+    )
+
+
+def _environment(
+    host: str, name: str, environment: str, model: str, remote: str | None, api_prefix: str | None
+) -> HostName:
+    if not model:
+        raise HostNameError(f"{host!r}: expected <environment>.model-<model_id>")
+    if "-" in model:
+        raise HostNameError(
+            f"{host!r}: the environment form takes the bare model id, without a deployment",
+            hint=f"use {environment}.model-<model_id>.ssh.baseten.co for the deployment "
+            "the environment serves, or model-<model_id>-<deployment_id>.ssh.baseten.co "
+            "for one deployment",
+        )
+    return HostName(
+        name,
+        ENVIRONMENT,
+        model_id=model,
+        remote=remote,
+        api_prefix=api_prefix,
+        environment=environment,
     )

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, Protocol
 import typer
 
 from sshsetup import __version__
+from sshsetup.baseten import SESSION_TRIGGERS
 
 if TYPE_CHECKING:
     from sshsetup.context import Context
@@ -152,8 +153,11 @@ def setup(
     refresh_margin: int | None = typer.Option(
         None, "--refresh-margin", min=0, help="Seconds before expiry to renew a certificate."
     ),
-    replace_truss: bool = typer.Option(
-        False, "--replace-truss", help="Take out a block written by `truss ssh setup`."
+    migrate: bool = typer.Option(
+        False,
+        "--migrate",
+        "--replace-truss",
+        help="Take out the blocks written by `truss ssh setup` and `baseten ssh setup`.",
     ),
     reuse_truss_key: bool | None = typer.Option(
         None, "--reuse-truss-key/--no-reuse-truss-key", help="Reuse ~/.ssh/baseten's key."
@@ -175,7 +179,7 @@ def setup(
         add_keys_to_agent=add_keys_to_agent,
         use_keychain=use_keychain,
         refresh_margin=refresh_margin,
-        replace_truss=replace_truss,
+        migrate=migrate,
         reuse_truss_key=reuse_truss_key,
         strip_bom=strip_bom,
         dry_run=dry_run,
@@ -258,6 +262,11 @@ def login(
     from_trussrc: bool = typer.Option(
         False, "--from-trussrc", help="Import the remote's key from ~/.trussrc (USER_TRUSSRC_PATH)."
     ),
+    from_baseten_cli: bool = typer.Option(
+        False,
+        "--from-baseten-cli",
+        help="Import the API key of the baseten CLI's profile (BASETEN_PROFILE, else its current).",
+    ),
     base_url: str | None = typer.Option(
         None, "--base-url", help="The remote's API base URL (else BASETEN_BASE_URL, else Baseten's)"
     ),
@@ -277,6 +286,7 @@ def login(
         remote=remote,
         api_key_stdin=api_key_stdin,
         from_trussrc=from_trussrc,
+        from_baseten_cli=from_baseten_cli,
         base_url=base_url,
         make_default=make_default,
         store=store.value,
@@ -376,6 +386,39 @@ def cert_status(json_output: bool = JsonOption) -> None:
 def cert_prune(json_output: bool = JsonOption) -> None:
     """Delete expired (or unreadable) certificates and their sessions."""
     dispatch("cert_prune", json_output=json_output)
+
+
+# --- interactive sessions of training jobs ---------------------------------------------------
+
+
+@app.command()
+def session(
+    target: str = typer.Argument(
+        ...,
+        metavar="HOST|JOB_ID",
+        help="A training job id, or a host such as training-job-<job_id>-<node>.ssh.baseten.co.",
+    ),
+    remote: str | None = RemoteOption,
+    extend: int | None = typer.Option(
+        None, "--extend", min=1, metavar="MINUTES", help="Add MINUTES to each session's expiry."
+    ),
+    trigger: str | None = typer.Option(
+        None,
+        "--trigger",
+        metavar="|".join(SESSION_TRIGGERS),
+        help="Change when the session starts (an on_startup session keeps its trigger).",
+    ),
+    json_output: bool = JsonOption,
+) -> None:
+    """Show a training job's state and interactive sessions; extend them or change the trigger."""
+    dispatch(
+        "session",
+        json_output=json_output,
+        target=target,
+        remote=remote,
+        extend=extend,
+        trigger=trigger,
+    )
 
 
 # --- sandbox -------------------------------------------------------------------------------

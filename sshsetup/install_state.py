@@ -13,8 +13,11 @@ from sshsetup.setup_plan import block_spec, config_with_block
 from sshsetup.sshconfig.file import latest_backup, read_config
 from sshsetup.sshconfig.lines import split_lines
 from sshsetup.sshconfig.placement import (
+    SSHSETUP,
+    ManagedBlock,
     aliases_after,
-    find_truss_block,
+    find_client_blocks,
+    hosts_served,
     other_baseten_entries,
     shadowing_lines,
 )
@@ -30,6 +33,15 @@ class LineSpan:
 @dataclass(frozen=True)
 class BlockState(LineSpan):
     current: bool  # what `sshsetup setup` would write now
+    serves: tuple[str, ...]  # the host globs it serves (not taken by a block above it)
+
+
+@dataclass(frozen=True)
+class OtherBlock(LineSpan):
+    """A block written by one of Baseten's own clients."""
+
+    client: str  # the command that wrote it
+    serves: tuple[str, ...]  # the host globs it serves first (it comes before any other)
 
 
 @dataclass(frozen=True)
@@ -57,7 +69,7 @@ class InstallState:
     refresh_margin_seconds: int
     key: KeyState
     backup: Path | None
-    truss_block: LineSpan | None
+    other_blocks: tuple[OtherBlock, ...]
     other_baseten_entries: tuple[OtherEntry, ...]
     findings: tuple[str, ...]  # lines above the block that shadow it, aliases it misses
     settings_file: Path
@@ -70,6 +82,11 @@ def read_install_state(paths: Paths, windows: bool) -> InstallState:
     source = str(paths.ssh_config)
     lines = split_lines(config.text)
     location = locate_block(lines, source)
+    clients = find_client_blocks(lines)
+    managed = list(clients)
+    if location is not None:
+        managed.append(ManagedBlock(SSHSETUP, location.start, location.end))
+    served = hosts_served(lines, managed)
     block = None
     findings: list[str] = []
     if location is not None:
@@ -78,17 +95,18 @@ def read_install_state(paths: Paths, windows: bool) -> InstallState:
             block_spec(paths, settings, settings.options, windows),
         )
         block = BlockState(
-            lines[location.start].number, lines[location.end].number, expected.text == config.text
+            lines[location.start].number,
+            lines[location.end].number,
+            expected.text == config.text,
+            tuple(served[SSHSETUP]),
         )
         findings = [f.message for f in shadowing_lines(lines, location.start)]
         findings += [f.message for f in aliases_after(lines, location.end)]
-    truss = find_truss_block(lines)
     others = tuple(
         OtherEntry(line.number, line.content.strip())
         for index, line in enumerate(lines)
         if line in other_baseten_entries([line])
-        and not (location and location.contains(index))
-        and not (truss and truss[0] <= index <= truss[1])
+        and not any(managed_block.contains(index) for managed_block in managed)
     )
     return InstallState(
         config=paths.ssh_config,
@@ -99,7 +117,15 @@ def read_install_state(paths: Paths, windows: bool) -> InstallState:
         refresh_margin_seconds=settings.refresh_margin_seconds,
         key=_key_state(settings.key_path(paths.key_file)),
         backup=latest_backup(paths),
-        truss_block=(LineSpan(lines[truss[0]].number, lines[truss[1]].number) if truss else None),
+        other_blocks=tuple(
+            OtherBlock(
+                lines[other.start].number,
+                lines[other.end].number,
+                other.client,
+                tuple(served[other.client]),
+            )
+            for other in clients
+        ),
         other_baseten_entries=others,
         findings=tuple(findings),
         settings_file=paths.settings_file,

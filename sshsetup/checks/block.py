@@ -1,9 +1,12 @@
-"""Checks of the managed block: present, current, not shadowed; and whether HOST is Baseten's."""
+"""Checks of the managed block: present, current, not shadowed, alone; and whether HOST is
+Baseten's."""
+
+from collections.abc import Sequence
 
 from sshsetup.baseten import WORKLOADS, workload_matching
 from sshsetup.check_ids import CheckId
 from sshsetup.check_result import CheckResult, Status
-from sshsetup.install_state import InstallState
+from sshsetup.install_state import InstallState, OtherBlock
 from sshsetup.results import jsonable
 from sshsetup.sshconfig.block import BlockSpec, block_directives
 from sshsetup.sshconfig.keywords import CHECKED_KEYS, PROXY_COMMAND, normalised_value
@@ -16,18 +19,15 @@ def block_checks(state: InstallState) -> list[CheckResult]:
     block = state.block
     if block is None:
         fix = "sshsetup setup"
-        if state.truss_block:
-            truss = state.truss_block
-            fix = (
-                "sshsetup setup --replace-truss  (takes out the `truss ssh setup` block at "
-                f"lines {truss.first_line}-{truss.last_line})"
-            )
+        if state.other_blocks:
+            fix = "sshsetup setup --migrate  (takes out " + _describe(state.other_blocks) + ")"
         seen = (
             "no sshsetup block in "
             + config
             + ("" if state.config_exists else " (the file does not exist)")
         )
-        return [CheckResult(CheckId.BLOCK_PRESENT, Status.FAIL, seen, fix, {"config": config})]
+        missing = CheckResult(CheckId.BLOCK_PRESENT, Status.FAIL, seen, fix, {"config": config})
+        return [missing, other_clients_check(state)] if state.other_blocks else [missing]
     span = f"{config} lines {block.first_line}-{block.last_line}"
     results = [
         CheckResult(
@@ -48,6 +48,7 @@ def block_checks(state: InstallState) -> list[CheckResult]:
                 "sshsetup setup  (rewrites the block; your other lines stay as they are)",
             )
         )
+    results.append(other_clients_check(state))
     findings = list(state.findings)
     if findings:
         results.append(
@@ -69,6 +70,41 @@ def block_checks(state: InstallState) -> list[CheckResult]:
             )
         )
     return results
+
+
+def other_clients_check(state: InstallState) -> CheckResult:
+    """Blocks of `truss ssh setup` or `baseten ssh setup` beside sshsetup's, and which block
+    serves which hosts (docs/reference-clients.md#coexisting-with-basetens-clients)."""
+    others = state.other_blocks
+    if not others:
+        return CheckResult(
+            CheckId.BLOCK_OTHER_CLIENTS,
+            Status.PASS,
+            "no block of `truss ssh setup` or `baseten ssh setup` in " + str(state.config),
+        )
+    ours = state.block.serves if state.block else ()
+    lines = [
+        f"{state.config}: {_describe((other,))} serves "
+        + (", ".join(other.serves) or "no host (a block above it serves them all)")
+        + "; its Match exec still runs on every connection to those hosts"
+        for other in others
+    ]
+    lines.append("the sshsetup block serves " + (", ".join(ours) or "no host"))
+    lost = any(other.serves for other in others)
+    return CheckResult(
+        CheckId.BLOCK_OTHER_CLIENTS,
+        Status.FAIL if lost else Status.WARN,
+        "\n".join(lines),
+        f"sshsetup setup --migrate  (takes out {_describe(others)})",
+        {"other_blocks": jsonable(others)},
+    )
+
+
+def _describe(others: Sequence[OtherBlock]) -> str:
+    return " and ".join(
+        f"the `{other.client}` block at lines {other.first_line}-{other.last_line}"
+        for other in others
+    )
 
 
 def block_values(spec: BlockSpec, hostname: str) -> dict[str, str]:

@@ -1,29 +1,28 @@
-"""Where the API key for HOST's remote is found (never the key itself)."""
+"""Where the credential for HOST's remote is found (never the credential itself)."""
 
 from __future__ import annotations
 
 from sshsetup.check_ids import CheckId
 from sshsetup.check_result import CheckResult, Status
-from sshsetup.connect.credentials import KeySource
+from sshsetup.connect.certfile import format_time
+from sshsetup.connect.credentials import KeySource, missing_credential
 
 
-def api_key_check(remote: str, source: KeySource) -> CheckResult:
+def api_key_check(source: KeySource) -> CheckResult:
     details = source.to_json()
-    notes = "; ".join(source.notes)
     if source.source is None:
+        missing = missing_credential(source)
         return CheckResult(
             CheckId.CREDENTIALS_API_KEY,
             Status.FAIL,
-            f"no API key for remote {remote!r} (looked in the keyring, the plaintext key file, "
-            "BASETEN_API_KEY and ~/.trussrc)"
-            + (f"; {notes}" if notes else "")
-            + ": new certificates cannot be fetched",
-            f"sshsetup login --remote {remote}  (or set BASETEN_API_KEY)",
+            missing.message + ": new certificates cannot be fetched",
+            missing.hint,
             details,
         )
-    return CheckResult(
-        CheckId.CREDENTIALS_API_KEY,
-        Status.PASS,
-        f"API key for remote {remote!r} found in {source.source} ({source.location})",
-        details=details,
-    )
+    seen = f"{source.described} found in {source.source} ({source.location})"
+    if source.expires_at is not None:
+        seen += (
+            f", valid until {format_time(int(source.expires_at))} (then `baseten auth login` "
+            "renews it; sshsetup does not)"
+        )
+    return CheckResult(CheckId.CREDENTIALS_API_KEY, Status.PASS, seen, details=details)

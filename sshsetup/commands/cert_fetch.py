@@ -22,14 +22,16 @@ class Request:
 @dataclass(frozen=True)
 class FetchResult(Result):
     certificate: CertificateInfo
+    deployment: str | None  # an environment host's: the deployment the certificate reaches
 
     def to_json(self) -> dict[str, Any]:
-        return dict(jsonable(self.certificate))
+        return {**jsonable(self.certificate), "deployment": self.deployment}
 
     def text(self, colour: bool) -> str:
         info = self.certificate
+        reaches = f" (deployment {self.deployment})" if self.deployment else ""
         return (
-            f"fetched a certificate for {info.host}: valid until {info.valid_before} "
+            f"fetched a certificate for {info.host}{reaches}: valid until {info.valid_before} "
             f"({duration(info.seconds_left)} left)"
         )
 
@@ -38,4 +40,5 @@ def run(ctx: Context, request: Request) -> Outcome[FetchResult]:
     installation = current_installation(ctx.paths)
     host = parse_host(request.host)
     outcome = ensure_host(installation, host, ctx.env, force=True)
-    return Outcome(FetchResult(CertificateInfo.of(host.name, outcome.certificate, time.time())))
+    info = CertificateInfo.of(host.name, outcome.certificate, time.time())
+    return Outcome(FetchResult(info, outcome.deployment))

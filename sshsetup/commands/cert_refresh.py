@@ -30,6 +30,7 @@ class HostRefresh:
     reason: str | None = None
     valid_before: str | None = None
     error: str | None = None
+    deployment: str | None = None  # an environment host's: the deployment it reaches
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,7 @@ def run(ctx: Context, request: Request) -> Outcome[RefreshResult]:
                 outcome.fetched,
                 reason=outcome.reason,
                 valid_before=format_time(outcome.certificate.valid_before),
+                deployment=outcome.deployment,
             )
         )
     return Outcome(RefreshResult(results), exit_code)

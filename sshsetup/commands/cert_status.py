@@ -30,10 +30,17 @@ class HostStatus:
     problem: str | None
     certificate: CertificateInfo | None
     session: bool  # a usable session (JWT) is cached
+    deployment: str | None  # an environment host's: the deployment it was signed for
 
     def to_json(self) -> dict[str, Any]:
         flat = dict(jsonable(self.certificate)) if self.certificate else {"host": self.host}
-        flat.update(state=self.state, problem=self.problem, path=self.path, session=self.session)
+        flat.update(
+            state=self.state,
+            problem=self.problem,
+            path=self.path,
+            session=self.session,
+            deployment=self.deployment,
+        )
         return flat
 
     def text(self) -> str:
@@ -51,6 +58,11 @@ class HostStatus:
         ]
         if critical:
             lines.append(f"  critical:   {critical}")
+        if self.deployment:
+            lines.append(
+                f"  deployment: {self.deployment} (the environment served it when signed; the "
+                "next connection checks it still does)"
+            )
         if self.problem:
             lines.append(f"  problem:    {self.problem}")
         if not self.session:
@@ -79,7 +91,7 @@ def _status(installation: Installation, name: str, now: float) -> HostStatus:
     try:
         certificate = parse_certificate(Path(path).read_bytes())
     except (OSError, CertificateError) as exc:
-        return HostStatus(name, path, "unreadable", str(exc), None, False)
+        return HostStatus(name, path, "unreadable", str(exc), None, False, None)
     try:
         session = read_session(installation.session_file(name))
     except (OSError, ValueError):
@@ -92,4 +104,5 @@ def _status(installation: Installation, name: str, now: float) -> HostStatus:
         problem,
         CertificateInfo.of(name, certificate, now),
         session is not None and session.problem(now, 0) is None,
+        session.deployment if session is not None else None,
     )

@@ -1,9 +1,10 @@
 """`sshsetup doctor [HOST] [--json] [--remote]`: every check, in the order ssh needs them.
 
 OpenSSH and the config, the managed block, the effective settings for HOST (with the
-file and line that set each one), the certificate, the API key, then the agent checks.
-Evaluating the config never signs anything (``OpenSSH.run`` sets SSHSETUP_NO_FETCH=1);
-only ``--remote``, which connects for real, goes through the connect path like any ssh.
+file and line that set each one), the certificate, the credential, the workload's state,
+then the agent checks. Evaluating the config never signs anything (``OpenSSH.run`` sets
+SSHSETUP_NO_FETCH=1); the workload's state is read-only (the job search, the environment
+lookup); only ``--remote``, which connects for real, goes through the connect path like any ssh.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 
 from sshsetup.baseten import (
     EXAMPLE_HOSTS,
+    HostName,
     HostNameError,
     check_characters,
     parse_host,
@@ -34,6 +36,7 @@ from sshsetup.checks.config import (
 from sshsetup.checks.credentials import api_key_check
 from sshsetup.checks.effective import BlockSpan, effective_checks, forwarding_on
 from sshsetup.checks.remote import REMOTE_COMMAND, RemoteProbe, remote_checks
+from sshsetup.checks.workload import workload_check
 from sshsetup.connect.certfile import CertificateError, parse_certificate
 from sshsetup.connect.credentials import api_key_source
 from sshsetup.connect.environment import NO_FETCH_ENV
@@ -109,18 +112,17 @@ def collect(ctx: Context, host: str, now: float) -> tuple[list[CheckResult], dic
                 forwarding,
             )
         )
-    results.append(_api_key_result(ctx, target))
+    try:
+        parsed: HostName | None = parse_host(target)
+    except HostNameError:
+        parsed = None
+    remote = remote_for_host(parsed.remote if parsed else None, paths.settings_file)
+    results.append(api_key_check(api_key_source(remote, paths.credential_files, ctx.env)))
+    workload = workload_check(installation, parsed, ctx.env) if parsed else None
+    if workload is not None:
+        results.append(workload)
     results.extend(collect_agent_checks(ctx.platform, paths, effective))
     return results, effective
-
-
-def _api_key_result(ctx: Context, host: str) -> CheckResult:
-    try:
-        host_remote = parse_host(host).remote
-    except HostNameError:
-        host_remote = None
-    remote = remote_for_host(host_remote, ctx.paths.settings_file)
-    return api_key_check(remote, api_key_source(remote, ctx.paths.credential_files, ctx.env))
 
 
 def probe_remote(openssh: OpenSSH, ctx: Context, host: str) -> RemoteProbe:

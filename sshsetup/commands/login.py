@@ -1,17 +1,27 @@
 """`sshsetup login`: store a remote's Baseten API key (OS keyring, or an explicit plaintext file).
 
 The key comes from a no-echo prompt on a terminal, one line of standard input
-(``--api-key-stdin``) or truss's ``~/.trussrc`` (``--from-trussrc``). It is validated
-before anything is written and never printed: output names the remote and the store.
+(``--api-key-stdin``), truss's ``~/.trussrc`` (``--from-trussrc``) or the Go CLI's profile
+(``--from-baseten-cli``: ``BASETEN_PROFILE``, else its current one; an API key only, as an
+OAuth access token expires). It is validated before anything is written and never printed:
+output names the remote, the store and where the key came from.
 """
 
 from __future__ import annotations
 
 import getpass
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import BinaryIO
 
+from sshsetup.baseten import DEFAULT_API_BASE_URL
+from sshsetup.connect.baseten_cli_profiles import (
+    OAUTH,
+    ProfileProblem,
+    auth_file,
+    profile_credential,
+)
 from sshsetup.connect.credentials import MAX_API_KEY_LENGTH, validate_api_key
 from sshsetup.connect.file_lock import file_lock
 from sshsetup.connect.remotes import (
@@ -25,7 +35,7 @@ from sshsetup.connect.trussrc import find_section, no_key_error, read_trussrc, t
 from sshsetup.context import Context
 from sshsetup.credentials.keyring_store import KeyringChoice, store_in_keyring, usable_keyring
 from sshsetup.credentials.plaintext_store import store_plaintext_key
-from sshsetup.errors import BadInput, UsageError
+from sshsetup.errors import BadInput, NotLoggedIn, UsageError
 from sshsetup.paths import Paths
 from sshsetup.results import Outcome, Result
 from sshsetup.settings_store import KEEP, edit_settings, with_remote
@@ -39,6 +49,7 @@ class Request:
     remote: str | None = None
     api_key_stdin: bool = False
     from_trussrc: bool = False
+    from_baseten_cli: bool = False
     base_url: str | None = None
     make_default: bool = False
     store: str = STORE_KEYRING
@@ -48,7 +59,8 @@ class Request:
 class LoginResult(Result):
     remote: str
     stored_in: str  # keyring or file
-    key_from: str  # prompt, stdin or trussrc
+    key_from: str  # prompt, stdin, trussrc or baseten-cli
+    key_origin: str | None  # the trussrc section or baseten CLI profile it was imported from
     default_remote: str
     is_default: bool
     api_base_url: str
@@ -61,17 +73,20 @@ class LoginResult(Result):
             else "the plaintext key file"
         )
         default = " (default remote)" if self.is_default else ""
+        origin = f" from {self.key_origin}" if self.key_origin else ""
         return (
-            f"Stored the API key for remote {self.remote!r}{default} in {where}.\n"
+            f"Stored the API key{origin} for remote {self.remote!r}{default} in {where}.\n"
             f"API: {self.api_base_url}"
         )
 
 
 def run(ctx: Context, request: Request) -> Outcome[LoginResult]:
     paths = ctx.paths
-    if request.api_key_stdin and request.from_trussrc:
+    sources = [request.api_key_stdin, request.from_trussrc, request.from_baseten_cli]
+    if sum(sources) > 1:
         raise UsageError(
-            "--api-key-stdin and --from-trussrc both name where the key comes from",
+            "--api-key-stdin, --from-trussrc and --from-baseten-cli each name where the key "
+            "comes from",
             hint="give one of them",
         )
     if request.store not in (STORE_KEYRING, STORE_FILE):
@@ -85,10 +100,16 @@ def run(ctx: Context, request: Request) -> Outcome[LoginResult]:
     # Fail on a missing keyring before asking for a key the user would then retype.
     keyring = usable_keyring(ctx.env) if request.store == STORE_KEYRING else None
 
+    key_origin = None
     if request.from_trussrc:
-        key, origin = _key_from_trussrc(
+        key, origin, key_origin = _key_from_trussrc(
             ctx, paths, ctx.env, remote, explicit_remote=bool(request.remote)
         )
+    elif request.from_baseten_cli:
+        key, key_origin, profile_api = _key_from_baseten_cli(ctx.env)
+        origin = "baseten-cli"
+        if base_url is None and profile_api != DEFAULT_API_BASE_URL:
+            base_url = profile_api  # the key belongs to that API
     else:
         key, origin = _key_from_user(remote, request.api_key_stdin, ctx.stdin)
 
@@ -105,6 +126,7 @@ def run(ctx: Context, request: Request) -> Outcome[LoginResult]:
         remote=remote,
         stored_in=stored_in,
         key_from=origin,
+        key_origin=key_origin,
         default_remote=settings.default_remote,
         is_default=settings.default_remote == remote,
         api_base_url=api_base_url(remote, None, paths.settings_file, ctx.env),
@@ -148,7 +170,7 @@ def _read_line(stdin: BinaryIO) -> str:
 
 def _key_from_trussrc(
     ctx: Context, paths: Paths, env: Mapping[str, str], remote: str, explicit_remote: bool
-) -> tuple[str, str]:
+) -> tuple[str, str, str]:
     path = trussrc_path(paths.home, env)
     sections = read_trussrc(path)
     section = find_section(sections, remote) if sections else None
@@ -157,7 +179,34 @@ def _key_from_trussrc(
         ctx.say(f"importing section [{section.name}] of {path} as remote {remote!r}")
     if section is None or section.api_key is None:
         raise no_key_error(path, remote, sections)
-    return validate_api_key(section.api_key, f"{path} [{section.name}]"), "trussrc"
+    where = f"{path} [{section.name}]"
+    return validate_api_key(section.api_key, where), "trussrc", where
+
+
+def _key_from_baseten_cli(env: Mapping[str, str]) -> tuple[str, str, str]:
+    """The API key of the Go CLI's profile, where it came from, and the API it belongs to."""
+    try:
+        profile = profile_credential(env, time.time())
+    except ProfileProblem as exc:
+        raise NotLoggedIn(
+            f"nothing to import from the baseten CLI: {exc.message}",
+            hint="log in with `baseten auth login` first, or give the key to `sshsetup login`",
+        ) from None
+    if profile is None:
+        raise NotLoggedIn(
+            f"the baseten CLI has no profile to import ({auth_file(env) or 'no config directory'}"
+            " has none selected, or does not exist)",
+            hint="log in with `baseten auth login`, or name a profile in BASETEN_PROFILE",
+        )
+    where = f"baseten CLI profile {profile.profile!r}"
+    if profile.auth_type == OAUTH:
+        raise BadInput(
+            f"{where} signs in with OAuth: its access token expires and is not an API key, so "
+            "there is nothing to store; sshsetup already uses it while it is valid (after its "
+            "own stores and BASETEN_API_KEY)",
+            hint="create an API key in Baseten (Settings > API keys) and run `sshsetup login`",
+        )
+    return validate_api_key(profile.secret, where), where, profile.api_base_url
 
 
 def _store(ctx: Context, keyring: KeyringChoice | None, remote: str, key: str) -> str:

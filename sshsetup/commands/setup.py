@@ -27,8 +27,11 @@ from sshsetup.setup_plan import (
 from sshsetup.sshconfig.file import ConfigFile, read_config, replace_config, unified_diff
 from sshsetup.sshconfig.lines import UTF8_BOM, encode, join_lines, split_lines
 from sshsetup.sshconfig.placement import (
+    ManagedBlock,
     aliases_after,
-    find_truss_block,
+    find_client_blocks,
+    first_anchor,
+    hosts_served,
     other_baseten_entries,
     shadowing_lines,
 )
@@ -41,7 +44,7 @@ class Request:
     add_keys_to_agent: bool | None = None
     use_keychain: bool | None = None
     refresh_margin: int | None = None
-    replace_truss: bool = False
+    migrate: bool = False  # take out the blocks of `truss ssh setup` and `baseten ssh setup`
     reuse_truss_key: bool | None = None
     strip_bom: bool = False
     dry_run: bool = False
@@ -52,6 +55,13 @@ class KeyReport:
     path: Path
     fingerprint: str
     created: bool
+
+
+@dataclass(frozen=True)
+class MigratedBlock:
+    client: str  # the command that wrote it
+    first_line: int  # where it stood in the file before
+    last_line: int
 
 
 @dataclass(frozen=True)
@@ -67,6 +77,7 @@ class SetupResult(Result):
     written: Path | None  # the file really written (a symlink's target)
     diff: str | None  # with --dry-run
     warnings: list[str]
+    migrated: list[MigratedBlock]  # other clients' blocks taken out (--migrate)
 
     def text(self, colour: bool) -> str:
         if self.dry_run:
@@ -117,7 +128,7 @@ def _setup(ctx: Context, request: Request) -> SetupResult:
         settings, options=options, refresh_margin_seconds=margin, key_file=key_setting
     )
     spec = block_spec(paths, new_settings, options, ctx.windows)
-    stripped = _take_out_truss_block(ctx, strip_block(text, source), request, warn)
+    stripped, migrated = _take_out_client_blocks(ctx, strip_block(text, source), request, source)
     for notice in stripped.notices:
         warn(f"{source}: {notice}")
     installed = config_with_block(stripped, spec)
@@ -148,6 +159,7 @@ def _setup(ctx: Context, request: Request) -> SetupResult:
         written=None,
         diff=None,
         warnings=warn.messages,
+        migrated=migrated,
     )
     if request.dry_run:
         before = text if not config.has_bom else config.text
@@ -213,36 +225,74 @@ def _key_pair(ctx: Context, settings: Settings, request: Request) -> tuple[KeyPa
     return generate_key_pair(paths.key_file, dry_run=True), None
 
 
-def _take_out_truss_block(
-    ctx: Context, stripped: StrippedConfig, request: Request, warn: _Warnings
-) -> StrippedConfig:
-    lines = split_lines(stripped.text)
-    truss = find_truss_block(lines)
-    if truss is None:
-        return stripped
-    start, end = truss
-    where = f"lines {lines[start].number}-{lines[end].number}"
-    consent = request.replace_truss or ctx.prompter.confirm(
-        f"Your ssh config has a block written by `truss ssh setup` ({where}). Replace it with "
-        "sshsetup's?",
+_SWITCH_BACK_NOTE = (
+    "note: `baseten ssh setup` refuses to write its block while any other Host or Match line "
+    "targets *.ssh.baseten.co (sshsetup's block included); to switch back to the baseten CLI, "
+    "run `sshsetup remove`, then `baseten ssh setup`"
+)
+
+
+def _take_out_client_blocks(
+    ctx: Context, stripped: StrippedConfig, request: Request, source: str
+) -> tuple[StrippedConfig, list[MigratedBlock]]:
+    """Take out the blocks Baseten's own clients wrote, with consent; without it, refuse
+    (docs/reference-clients.md#coexisting-with-basetens-clients)."""
+    lines = list(split_lines(stripped.text))
+    blocks = find_client_blocks(lines)
+    if not blocks:
+        return stripped, []
+    found = [
+        MigratedBlock(block.client, lines[block.start].number, lines[block.end].number)
+        for block in blocks
+    ]
+    served = hosts_served(lines, blocks)
+    described = " and ".join(
+        f"`{block.client}` (lines {block.first_line}-{block.last_line}, serving "
+        f"{', '.join(served[block.client]) or 'no host: a block above serves them all'})"
+        for block in found
+    )
+    plural = "blocks" if len(found) > 1 else "a block"
+    consent = request.migrate or ctx.prompter.confirm(
+        f"Your ssh config has {plural} written by {described}. Take {_them(found)} out, so "
+        "that sshsetup's block alone serves Baseten's hosts?",
         default=False,
     )
     if not consent:
-        warn(
-            f"a block written by `truss ssh setup` is still in the config ({where}). sshsetup's "
-            "block goes above it, so its settings win; but truss's Match hook still runs and "
-            "signs a new certificate on every connection. Run again with --replace-truss to "
-            "take it out"
+        raise ConsentNeeded(
+            f"{source} has {plural} written by {described}, which also serve Baseten's hosts; "
+            "sshsetup does not add its block beside another client's (both hooks would run on "
+            f"every connection, and the first block would win); {source} was left unchanged",
+            hint="run `sshsetup setup --migrate` to take them out and install sshsetup's block "
+            "(`sshsetup remove` later takes out only sshsetup's), or delete them yourself",
         )
-        return stripped
-    ctx.say(f"taking out the block written by `truss ssh setup` ({where})")
-    remaining = lines[:start] + lines[end + 1 :]
+    for taken in found:
+        ctx.say(
+            f"taking out the block written by `{taken.client}` "
+            f"(lines {taken.first_line}-{taken.last_line})"
+        )
     position = stripped.position
+    for block in reversed(blocks):
+        lines = [*lines[: block.start], *lines[block.end + 1 :]]
+        position = _position_after_cut(position, block)
     if position is None:
-        position = start
-    elif position > end:
-        position -= end - start + 1
-    return StrippedConfig(join_lines(remaining), position, stripped.notices)
+        # sshsetup's block takes the first one's place, unless something above must not
+        # shadow it (docs/ssh-config.md#put-the-managed-block-above-any-catch-all-host).
+        anchor = first_anchor(lines)
+        position = blocks[0].start if anchor is None else min(anchor, blocks[0].start)
+    if any(block.client == "baseten ssh setup" for block in blocks):
+        ctx.say(_SWITCH_BACK_NOTE)
+    return StrippedConfig(join_lines(lines), position, stripped.notices), found
+
+
+def _them(found: list[MigratedBlock]) -> str:
+    return "them" if len(found) > 1 else "it"
+
+
+def _position_after_cut(position: int | None, block: ManagedBlock) -> int | None:
+    """Where sshsetup's old block stood once ``block`` is cut (None: it had none)."""
+    if position is None or position <= block.start:
+        return position
+    return position - (block.end - block.start + 1)
 
 
 def _report_findings(text: str, source: str, warn: _Warnings) -> None:
@@ -257,12 +307,8 @@ def _report_findings(text: str, source: str, warn: _Warnings) -> None:
     for finding in aliases_after(lines, location.end):
         warn(f"{source} {finding.message}")
     outside = lines[: location.start] + lines[location.end + 1 :]
-    truss = find_truss_block(outside)
-    truss_lines = range(outside[truss[0]].number, outside[truss[1]].number + 1) if truss else ()
     block_end = lines[location.end].number
     for line in other_baseten_entries(outside):
-        if line.number in truss_lines:
-            continue
         winner = "the sshsetup block" if line.number > block_end else "that entry"
         warn(
             f"{source} line {line.number}: `{line.content.strip()}` also targets Baseten "

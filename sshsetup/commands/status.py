@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from sshsetup.connect.certfile import format_time
+from sshsetup.connect.credentials import KeySource, api_key_source
+from sshsetup.connect.settings import load_settings
 from sshsetup.context import Context
 from sshsetup.install_state import InstallState, read_install_state
 from sshsetup.results import Outcome, Result, jsonable
@@ -18,9 +21,10 @@ class Request:
 @dataclass(frozen=True)
 class StatusResult(Result):
     state: InstallState
+    credential: KeySource  # where the default remote's credential is found (never the secret)
 
     def to_json(self) -> dict[str, Any]:
-        return dict(jsonable(self.state))
+        return {**jsonable(self.state), "credential": self.credential.to_json()}
 
     def text(self, colour: bool) -> str:
         state = self.state
@@ -43,11 +47,16 @@ class StatusResult(Result):
         else:
             out.append(f"key:      {key.path} {key.type or ''} {key.fingerprint or key.problem}")
         out.append(f"backup:   {state.backup or 'none yet'}")
-        if state.truss_block:
-            span = state.truss_block
+        out.append("auth:     " + _credential_text(self.credential))
+        for other in state.other_blocks:
+            serves = ", ".join(other.serves) or "no host (a block above it serves them all)"
             out.append(
-                f"truss:    a `truss ssh setup` block at lines {span.first_line}-{span.last_line} "
-                "(sshsetup setup --replace-truss takes it out)"
+                f"other:    a `{other.client}` block at lines {other.first_line}-"
+                f"{other.last_line} serves {serves} (`sshsetup setup --migrate` takes it out)"
+            )
+        if block is not None and state.other_blocks:
+            out.append(
+                f"serves:   the sshsetup block serves {', '.join(block.serves) or 'no host'}"
             )
         out.extend(
             f"other:    line {entry.line}: {entry.text} also targets Baseten hosts"
@@ -57,5 +66,16 @@ class StatusResult(Result):
         return "\n".join(out)
 
 
+def _credential_text(source: KeySource) -> str:
+    if source.source is None:
+        return f"none for remote {source.remote!r} (`sshsetup login`)"
+    text = f"{source.described}, from {source.source} ({source.location})"
+    if source.expires_at is not None:
+        text += f", valid until {format_time(int(source.expires_at))}"
+    return text
+
+
 def run(ctx: Context, request: Request) -> Outcome[StatusResult]:
-    return Outcome(StatusResult(read_install_state(ctx.paths, ctx.windows)))
+    remote = load_settings(ctx.paths.settings_file).default_remote
+    credential = api_key_source(remote, ctx.paths.credential_files, ctx.env)
+    return Outcome(StatusResult(read_install_state(ctx.paths, ctx.windows), credential))

@@ -1,10 +1,13 @@
-"""The client of Baseten's SSH signing endpoints (docs/baseten-protocol.md#endpoints).
+"""The client of Baseten's SSH endpoints (docs/baseten-protocol.md#endpoints): signing, the
+training job lookup, model environments, interactive sessions.
 
 Requests go through ``connect.http`` (no redirects, one deadline, bounded answers, redacted
-error text); every failure becomes an ApiError or NetworkError naming its cause, never a
-credential: 401/403, 404, 5xx, other HTTP errors, a redirect, a malformed answer, timeouts,
-TLS verification, refused connections. All requests of one client share one deadline
-(``SSHSETUP_API_TIMEOUT``), so a fetch holds its host's lock no longer than that.
+error text; the credential is an opaque Authorization value there). Every failure becomes an
+ApiError or NetworkError naming its cause, never the credential: 401/403, 404, 5xx, other
+HTTP errors, a redirect, a malformed answer, timeouts, TLS verification, refused connections.
+Each request has its own deadline (``SSHSETUP_API_TIMEOUT``) unless the caller set one for a
+series (``deadline``: a fetch under its host's lock, so the lock never outlives it).
+Every request carries ``X-Client-Version`` (docs/baseten-protocol.md#client-identification).
 """
 
 from __future__ import annotations
@@ -17,17 +20,28 @@ from typing import Any
 
 from sshsetup import __version__
 from sshsetup.baseten import (
+    AUTH_CODES_PATH,
+    ENVIRONMENT,
+    ENVIRONMENT_PATH,
+    JOB_SESSION_PATH,
     SEARCH_JOBS_PATH,
+    SESSION_PATH,
     SIGN_MODEL_PATH,
     SIGN_TRAINING_PATH,
     TRAINING,
+    TRAINING_JOB_PATH,
     HostName,
 )
 from sshsetup.connect import http
-from sshsetup.connect.environment import API_TIMEOUT_ENV
-from sshsetup.errors import ApiError, BadInput
+from sshsetup.connect.environment import API_TIMEOUT_ENV, CLIENT_VERSION_ENV
+from sshsetup.errors import ApiError, BadInput, InternalError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from sshsetup.connect.credentials import Credential
 
 DEFAULT_TIMEOUT_SECONDS = 30.0
+_MAX_CLIENT_VERSION = 64
 
 
 @dataclass(frozen=True)
@@ -38,10 +52,51 @@ class SignedCertificate:
     server_date: float | None = None  # the signer's clock when it answered (its Date header)
 
 
-def api_key_authorization(api_key: str) -> str:
-    """The Authorization header value for a Baseten API key
-    (docs/baseten-protocol.md#api-key-versus-oauth-bearer)."""
-    return f"Api-Key {api_key}"
+@dataclass(frozen=True)
+class TrainingJob:
+    """A training job as the job search or the job endpoint describe it."""
+
+    id: str
+    project_id: str
+    status: str | None  # current_status, e.g. TRAINING_JOB_RUNNING
+    error_message: str | None
+
+
+@dataclass(frozen=True)
+class EnvironmentTarget:
+    """What a model environment serves now (``current_deployment``)."""
+
+    deployment_id: str | None
+    deployment_status: str | None
+
+
+@dataclass(frozen=True)
+class InteractiveSession:
+    """One entry of a job's interactive sessions (``auth_codes``)."""
+
+    session_id: str | None
+    replica_id: str | None
+    trigger: str | None
+    tunnel_name: str | None
+    auth_code: str | None  # a device code for VS Code / Cursor tunnels (empty for SSH)
+    auth_url: str | None
+    generated_at: str | None
+    expires_at: str | None
+    working_directory: str | None
+
+
+class HttpError(ApiError):
+    """The API answered with an HTTP error status; ``detail`` is its own words, redacted."""
+
+    def __init__(self, message: str, hint: str, status: int, detail: str) -> None:
+        super().__init__(message, hint)
+        self.status = status
+        self.detail = detail
+
+    @property
+    def refusal(self) -> bool:
+        """The API understood and said no (not: bad credential, rate limit, server fault)."""
+        return 400 <= self.status < 500 and self.status not in (401, 429)
 
 
 def timeout_from_env(env: Mapping[str, str]) -> float:
@@ -60,40 +115,71 @@ def timeout_from_env(env: Mapping[str, str]) -> float:
     return value
 
 
+def client_version_from_env(env: Mapping[str, str]) -> str:
+    """``X-Client-Version``: sshsetup's version, or ``SSHSETUP_CLIENT_VERSION`` for support."""
+    raw = env.get(CLIENT_VERSION_ENV)
+    if not raw:
+        return __version__
+    value = raw.strip()
+    if not value or len(value) > _MAX_CLIENT_VERSION or not all(" " <= c <= "~" for c in value):
+        raise BadInput(
+            f"{CLIENT_VERSION_ENV} must be 1 to {_MAX_CLIENT_VERSION} printable ASCII characters",
+            hint=f"unset {CLIENT_VERSION_ENV}, or set it to the version Baseten support asked for",
+        )
+    return value
+
+
 class SigningClient:
     def __init__(
         self,
         base_url: str,
-        authorization: str,
+        credential: Credential,
         remote: str,
         timeout: float = DEFAULT_TIMEOUT_SECONDS,
+        client_version: str = __version__,
     ) -> None:
-        """``authorization``: the whole Authorization header value (``Api-Key …``,
-        ``Bearer …``), opaque here. ``timeout``: for all this client's requests together."""
         self.base_url = base_url.rstrip("/")
-        self._authorization = authorization
+        self._credential = credential
         self.remote = remote
-        self.deadline = http.Deadline(timeout)
+        self.timeout = timeout
+        self.client_version = client_version
+        self.deadline: http.Deadline | None = None  # None: each request has its own
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """What must never appear in a message: the Authorization value, and its secret."""
+        return (self._authorization, self._credential.secret)
+
+    @property
+    def _authorization(self) -> str:
+        return f"{self._credential.scheme} {self._credential.secret}"
 
     def sign(
-        self, host: HostName, public_key: str, training_project: str | None = None
+        self,
+        host: HostName,
+        public_key: str,
+        training_project: str | None = None,
+        deployment: str | None = None,
     ) -> SignedCertificate:
         """Have the workload behind ``host`` sign ``public_key`` (the .pub line).
 
-        ``training_project``: the job's project when already known (a job never changes
-        project), which saves the search round-trip."""
+        ``training_project``: a training host's project (``find_job``, or remembered: a job
+        never changes project). ``deployment``: an environment host's current deployment
+        (``environment``)."""
+        target = {TRAINING: training_project, ENVIRONMENT: deployment}.get(
+            host.kind, host.deployment_id
+        )
+        if not target:
+            raise InternalError(f"nothing to sign {host.workload} with", hint="report this bug")
         if host.kind == TRAINING:
-            project_id = training_project or self.training_project(host)
-            path = SIGN_TRAINING_PATH.format(project=_quote(project_id), job=_quote(host.job_id))
+            path = SIGN_TRAINING_PATH.format(project=_quote(target), job=_quote(host.job_id))
             body: dict[str, Any] = {"public_key": public_key, "replica_id": host.node}
         else:
-            path = SIGN_MODEL_PATH.format(
-                model=_quote(host.model_id), deployment=_quote(host.deployment_id)
-            )
+            path = SIGN_MODEL_PATH.format(model=_quote(host.model_id), deployment=_quote(target))
             body = {"public_key": public_key}
             if host.replica:
                 body["replica_id"] = host.replica
-        reply = self._reply("POST", path, body, host)
+        reply = self._reply("POST", path, body, host.workload)
         answer = http.parse_json(reply, self._where)
         fields = {}
         for name in ("ssh_certificate", "jwt", "proxy_address"):
@@ -106,62 +192,130 @@ class SigningClient:
             fields[name] = value.strip()
         return SignedCertificate(**fields, server_date=reply.server_date)
 
-    @property
-    def secrets(self) -> tuple[str, ...]:
-        """What must never appear in a message: the credential, with and without its scheme."""
-        return (self._authorization, self._authorization.partition(" ")[2])
-
-    def training_project(self, host: HostName) -> str:
-        answer = self._post(SEARCH_JOBS_PATH, {"job_id": host.job_id}, host)
+    def find_job(self, job_id: str) -> TrainingJob | None:
+        """The job search (docs/baseten-protocol.md#training-job-lookup); None: no such job."""
+        answer = self._post(SEARCH_JOBS_PATH, {"job_id": job_id}, f"training job {job_id}")
         jobs = answer if isinstance(answer, list) else None
         if isinstance(answer, dict):
             jobs = answer.get("training_jobs")
-        if not jobs:
+        if not isinstance(jobs, list) or not jobs:
+            return None
+        found = [job for job in jobs if isinstance(job, dict) and job.get("id") == job_id]
+        return self._job(found[0] if found else jobs[0], job_id)
+
+    def job(self, project_id: str, job_id: str) -> TrainingJob:
+        """``GET .../jobs/{J}``: the job with its current state."""
+        path = TRAINING_JOB_PATH.format(project=_quote(project_id), job=_quote(job_id))
+        answer = self._get(path, f"training job {job_id}")
+        record = answer.get("training_job") if isinstance(answer, dict) else None
+        if isinstance(record, dict) and not (record.get("training_project_id") or ""):
+            record = {**record, "training_project_id": project_id}
+        return self._job(record, job_id)
+
+    def _job(self, record: Any, job_id: str) -> TrainingJob:
+        project: Any = None
+        if isinstance(record, dict):
+            project = record.get("training_project_id")  # the Go CLI, the published API
+            nested = record.get("training_project")  # truss 0.18.36
+            if not project and isinstance(nested, dict):
+                project = nested.get("id")
+        if not isinstance(project, (str, int)) or project == "":
             raise ApiError(
-                f"training job {host.job_id} was not found at {self.base_url} "
-                f"(remote {self.remote!r})",
-                hint="check the job id in the host name, and that the job belongs to this "
-                "remote's account",
-            )
-        try:
-            project_id = jobs[0]["training_project"]["id"]
-        except (KeyError, IndexError, TypeError):
-            project_id = None
-        if not isinstance(project_id, (str, int)) or project_id == "":
-            raise ApiError(
-                f"the API at {self.base_url} answered the job search without a project id",
+                f"the API at {self.base_url} described training job {job_id} without its "
+                "project id",
                 hint="the API may have changed; update sshsetup, or report this",
             )
-        return str(project_id)
+        assert isinstance(record, dict)
+        return TrainingJob(
+            id=str(record.get("id") or job_id),
+            project_id=str(project),
+            status=_optional_text(record.get("current_status")),
+            error_message=_optional_text(record.get("error_message")),
+        )
 
-    @property
-    def _where(self) -> str:
-        return urllib.parse.urlsplit(self.base_url).netloc or self.base_url
+    def environment(self, host: HostName) -> EnvironmentTarget:
+        """``GET /v1/models/{M}/environments/{E}``: the deployment the environment serves
+        (docs/baseten-protocol.md#environment-resolution)."""
+        path = ENVIRONMENT_PATH.format(
+            model=_quote(host.model_id), environment=_quote(host.environment)
+        )
+        answer = self._get(path, host.workload)
+        current = answer.get("current_deployment") if isinstance(answer, dict) else None
+        if not isinstance(current, dict):
+            return EnvironmentTarget(None, None)
+        return EnvironmentTarget(
+            _optional_text(current.get("id")), _optional_text(current.get("status"))
+        )
 
-    def _post(self, path: str, body: dict[str, Any], host: HostName) -> Any:
-        return http.parse_json(self._reply("POST", path, body, host), self._where)
+    def interactive_sessions(self, project_id: str, job_id: str) -> list[InteractiveSession]:
+        """``GET .../auth_codes`` (docs/baseten-protocol.md#session-auth-codes-endpoint)."""
+        path = AUTH_CODES_PATH.format(project=_quote(project_id), job=_quote(job_id))
+        answer = self._get(path, f"training job {job_id}")
+        entries = answer.get("auth_codes") if isinstance(answer, dict) else None
+        if not isinstance(entries, list):
+            raise ApiError(
+                f"the API at {self.base_url} answered without the job's auth_codes",
+                hint="the API may have changed; update sshsetup, or report this",
+            )
+        return [_session(entry) for entry in entries if isinstance(entry, dict)]
+
+    def update_session(
+        self, project_id: str, job_id: str, session_id: str, changes: dict[str, Any]
+    ) -> str | None:
+        """``PATCH .../interactive_sessions/{S}``; the API's own summary of the change."""
+        path = SESSION_PATH.format(
+            project=_quote(project_id), job=_quote(job_id), session=_quote(session_id)
+        )
+        answer = self._patch(path, changes, f"interactive session {session_id} of job {job_id}")
+        return _optional_text(answer.get("message")) if isinstance(answer, dict) else None
+
+    def update_job_session(
+        self, project_id: str, job_id: str, changes: dict[str, Any]
+    ) -> str | None:
+        """``PATCH .../interactive_session``: the job's session configuration, what truss's
+        ``train update_session`` calls
+        (docs/baseten-protocol.md#changing-the-session-trigger-or-timeout)."""
+        path = JOB_SESSION_PATH.format(project=_quote(project_id), job=_quote(job_id))
+        answer = self._patch(path, changes, f"the interactive session of job {job_id}")
+        return _optional_text(answer.get("message")) if isinstance(answer, dict) else None
+
+    def _post(self, path: str, body: dict[str, Any], target: str) -> Any:
+        return self._send("POST", path, body, target)
+
+    def _get(self, path: str, target: str) -> Any:
+        return self._send("GET", path, None, target)
+
+    def _patch(self, path: str, body: dict[str, Any], target: str) -> Any:
+        return self._send("PATCH", path, body, target)
+
+    def _send(self, method: str, path: str, body: dict[str, Any] | None, target: str) -> Any:
+        """One request's JSON answer; ``target`` names what it is about, for the messages."""
+        return http.parse_json(self._reply(method, path, body, target), self._where)
 
     def _reply(
-        self, method: str, path: str, body: dict[str, Any] | None, host: HostName
+        self, method: str, path: str, body: dict[str, Any] | None, target: str
     ) -> http.Reply:
         """The API's successful answer; every other one becomes its ApiError."""
+        headers = {"X-Client-Version": self.client_version}
+        if body is not None:
+            headers["Content-Type"] = "application/json"
         reply = http.send(
             method,
             self.base_url + path,
             authorization=self._authorization,
-            deadline=self.deadline,
+            deadline=self.deadline or http.Deadline(self.timeout),
             body=None if body is None else json.dumps(body).encode(),
-            headers={
-                "Content-Type": "application/json",
-                "User-Agent": f"sshsetup/{__version__}",
-                "X-Client-Version": __version__,
-            },
+            headers=headers,
         )
         if 300 <= reply.status < 400:
             raise self._redirect_error(reply)
-        if reply.status >= 400 or reply.status < 200:
-            raise self._http_error(reply, host)
+        if not 200 <= reply.status < 300:
+            raise self._http_error(reply, target)
         return reply
+
+    @property
+    def _where(self) -> str:
+        return urllib.parse.urlsplit(self.base_url).netloc or self.base_url
 
     def _redirect_error(self, reply: http.Reply) -> ApiError:
         target = http.redact(http.public_location(reply.location or "(nowhere)"), self.secrets)
@@ -172,31 +326,65 @@ class SigningClient:
             f"`sshsetup remote set-url {self.remote} URL`",
         )
 
-    def _http_error(self, reply: http.Reply, host: HostName) -> ApiError:
+    def _http_error(self, reply: http.Reply, target: str) -> HttpError:
         code = reply.status
-        detail = f"HTTP {code}: {http.error_message(reply, self.secrets)}"
-        if code in (401, 403):
-            return ApiError(
-                f"the Baseten API at {self.base_url} rejected the API key of remote "
-                f"{self.remote!r} ({detail})",
-                hint=f"run `sshsetup login --remote {self.remote}` with a valid API key",
+        said = http.error_message(reply, self.secrets)
+        detail = f"HTTP {code}: {said}"
+        if code == 401:
+            return HttpError(
+                f"the Baseten API at {self.base_url} rejected {self._credential.source.described} "
+                f"({detail})",
+                self._credential.relogin_hint,
+                code,
+                said,
+            )
+        if code == 403:
+            return HttpError(
+                f"the Baseten API at {self.base_url} refused access to {target} ({detail})",
+                "SSH sessions must be enabled for your Baseten workspace (Baseten support "
+                "turns them on); else " + self._credential.relogin_hint,
+                code,
+                said,
             )
         if code == 404:
-            return ApiError(
-                f"{host.workload} was not found or is not running ({detail})",
-                hint="check the ids in the host name and that the workload is running "
-                "with SSH enabled",
+            return HttpError(
+                f"{target} was not found or is not running ({detail})",
+                "check the ids in the host name and that the workload is running with SSH enabled",
+                code,
+                said,
             )
         if code >= 500:
-            return ApiError(
+            return HttpError(
                 f"the Baseten API at {self.base_url} failed ({detail})",
-                hint="a server-side problem: try again in a minute",
+                "a server-side problem: try again in a minute",
+                code,
+                said,
             )
-        return ApiError(
-            f"the Baseten API at {self.base_url} refused the request ({detail})",
-            hint="if it names an outdated client, update sshsetup",
+        return HttpError(
+            f"the Baseten API at {self.base_url} refused the request for {target} ({detail})",
+            "if it names an outdated client, update sshsetup",
+            code,
+            said,
         )
 
 
 def _quote(value: str | None) -> str:
     return urllib.parse.quote(value or "", safe="")
+
+
+def _optional_text(value: Any) -> str | None:
+    return value.strip() or None if isinstance(value, str) else None
+
+
+def _session(entry: dict[str, Any]) -> InteractiveSession:
+    return InteractiveSession(
+        session_id=_optional_text(entry.get("session_id")),
+        replica_id=_optional_text(entry.get("replica_id")),
+        trigger=_optional_text(entry.get("trigger")),
+        tunnel_name=_optional_text(entry.get("tunnel_name")),
+        auth_code=_optional_text(entry.get("auth_code")),
+        auth_url=_optional_text(entry.get("auth_url")),
+        generated_at=_optional_text(entry.get("generated_at")),
+        expires_at=_optional_text(entry.get("expires_at")),
+        working_directory=_optional_text(entry.get("working_directory")),
+    )

@@ -1,20 +1,24 @@
-"""Where a remote's Baseten API key is found, and where ``sshsetup login`` stores it.
+"""Where a remote's Baseten credential is found, and where ``sshsetup login`` stores it.
 
-Lookup order for remote R (the first source that has a usable key wins):
+Lookup order for remote R (the first source that has a usable credential wins):
 
 1. ``keyring``: the OS keyring, service ``sshsetup``, username R (``sshsetup login``).
 2. ``file``: ``<settings_dir>/api-keys.plaintext.json``, written only by the explicit
    ``sshsetup login --store file`` for machines without a keyring (see plaintext_keys).
 3. ``env``: ``BASETEN_API_KEY`` (the same key for every remote).
-4. ``trussrc``: ``~/.trussrc`` (or ``USER_TRUSSRC_PATH``), section [R], read-only (see trussrc).
+4. ``baseten-cli``: the Go CLI's profile (``BASETEN_PROFILE``, else its current one), read-only:
+   an API key, or an unexpired OAuth access token sent as ``Bearer`` (see
+   baseten_cli_profiles); like ``BASETEN_API_KEY`` it serves every remote.
+5. ``trussrc``: ``~/.trussrc`` (or ``USER_TRUSSRC_PATH``), section [R], read-only (see trussrc).
 
-A source that fails (no keyring backend, a locked keyring, an unreadable file) is
-skipped with a note that ``api_key_source`` reports for ``status``/``doctor``.
+A source that fails (no keyring backend, a locked keyring, an unreadable file, an expired
+OAuth token) is skipped with a note that ``api_key_source`` reports for ``status``/``doctor``.
 
-The key itself never leaves this module except as the return value of
-``resolve_api_key``: not in messages, exceptions, logs or output. ``keyring`` is
-loaded only when a key is looked up (``keyring_access``), so the connect path pays for
-it only when it really fetches. Storing keys is ``sshsetup.credentials``' business.
+The secret itself never leaves this module except inside the ``Credential`` that
+``resolve_credential`` returns: not in messages, exceptions, logs, ``repr`` or output.
+``keyring`` is loaded only when a credential is looked up (``keyring_access``), so the connect
+path pays for it only when it really fetches. Storing keys is ``sshsetup.credentials``'
+business.
 """
 
 from __future__ import annotations
@@ -24,24 +28,37 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sshsetup.baseten import API_KEY_ENV
+from sshsetup.connect.baseten_cli_profiles import (
+    OAUTH,
+    ProfileCredential,
+    ProfileProblem,
+    auth_file,
+    profile_credential,
+)
 from sshsetup.connect.keyring_access import backend_name, import_keyring
 from sshsetup.connect.plaintext_keys import PlaintextKeysProblem, read_plaintext_keys
 from sshsetup.connect.trussrc import find_section, read_trussrc, trussrc_path
-from sshsetup.errors import BadInput
+from sshsetup.errors import BadInput, NotLoggedIn
 
 KEYRING_SERVICE = "sshsetup"
-LOOKUP_ORDER = ("keyring", "file", "env", "trussrc")
+BASETEN_CLI = "baseten-cli"
+LOOKUP_ORDER = ("keyring", "file", "env", BASETEN_CLI, "trussrc")
 MAX_API_KEY_LENGTH = 1024
+MAX_TOKEN_LENGTH = 8192  # an OAuth access token (a JWT) can be longer than an API key
+API_KEY = "api_key"
 
 
 @dataclass(frozen=True)
 class KeySource:
-    """Where a remote's key was found (``source`` None: nowhere). Never holds the key."""
+    """Where a remote's credential was found (``source`` None: nowhere). Never holds it."""
 
     remote: str
     source: str | None
-    location: str | None = None  # backend name, file path, variable name
+    location: str | None = None  # backend name, file path, variable name, profile
     notes: tuple[str, ...] = field(default_factory=tuple)
+    credential_type: str | None = None  # "api_key", or "oauth" (a baseten CLI profile's token)
+    expires_at: float | None = None  # an OAuth access token's expiry
+    profile: str | None = None  # the baseten CLI profile it came from
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -49,7 +66,38 @@ class KeySource:
             "source": self.source,
             "location": self.location,
             "notes": list(self.notes),
+            "credential_type": self.credential_type,
+            "expires_at": self.expires_at,
+            "profile": self.profile,
         }
+
+    @property
+    def described(self) -> str:
+        """What the credential is, for messages: "the API key of remote 'x'" and the like."""
+        if self.source == BASETEN_CLI:
+            kind = "OAuth access token" if self.credential_type == OAUTH else "API key"
+            return f"the {kind} of baseten CLI profile {self.profile!r}"
+        return f"the API key of remote {self.remote!r}"
+
+
+@dataclass(frozen=True)
+class Credential:
+    """A usable credential: the secret (never shown), how it is sent, and where it came from."""
+
+    secret: str = field(repr=False)
+    scheme: str  # the Authorization scheme: "Api-Key" or "Bearer"
+    source: KeySource
+    api_base_url: str | None = None  # the API a baseten CLI profile belongs to
+
+    @property
+    def relogin_hint(self) -> str:
+        """How to replace a credential the API rejected."""
+        if self.source.source == BASETEN_CLI:
+            return (
+                "run `baseten auth login` to renew the baseten CLI's credential, or "
+                f"`sshsetup login --remote {self.source.remote}` with a valid API key"
+            )
+        return f"run `sshsetup login --remote {self.source.remote}` with a valid API key"
 
 
 @dataclass(frozen=True)
@@ -61,31 +109,39 @@ class CredentialFiles:
     home: str
 
 
-def resolve_api_key(remote: str, files: CredentialFiles, env: Mapping[str, str]) -> str | None:
-    """The API key for ``remote`` from the first source in LOOKUP_ORDER that has one."""
-    key, _ = _look_up(remote, files, env)
-    return key
-
-
 def api_key_source(remote: str, files: CredentialFiles, env: Mapping[str, str]) -> KeySource:
-    """Where ``resolve_api_key`` finds the key (and why earlier sources had none)."""
-    _, found = _look_up(remote, files, env)
-    return found
+    """Where ``look_up`` finds the credential (and why earlier sources had none)."""
+    return look_up(remote, files, env)[1]
 
 
-def _look_up(
+def missing_credential(source: KeySource) -> NotLoggedIn:
+    """No source had a credential for the remote: say where sshsetup looked, and why not."""
+    notes = "; ".join(source.notes)
+    return NotLoggedIn(
+        f"no credential for remote {source.remote!r} (looked in the keyring, the plaintext key "
+        f"file, {API_KEY_ENV}, the baseten CLI's profile and ~/.trussrc)"
+        + (f": {notes}" if notes else ""),
+        hint=f"run `sshsetup login --remote {source.remote}` (or set {API_KEY_ENV}, or log in "
+        "with `baseten auth login`)",
+    )
+
+
+def look_up(
     remote: str, files: CredentialFiles, env: Mapping[str, str]
-) -> tuple[str | None, KeySource]:
+) -> tuple[Credential | None, KeySource]:
+    """The credential for ``remote`` from the first source in LOOKUP_ORDER that has one, and
+    where it was found (or, when none was, why each source had none)."""
     notes: list[str] = []
 
-    def found(source: str, location: str, key: str | None) -> tuple[str, KeySource] | None:
+    def found(source: str, location: str, key: str | None) -> tuple[Credential, KeySource] | None:
         if key is None:
             return None
         problem = api_key_problem(key.strip())
         if problem is not None:
             notes.append(f"{source} ({location}): ignored, the key {problem}")
             return None
-        return key.strip(), KeySource(remote, source, location, tuple(notes))
+        origin = KeySource(remote, source, location, tuple(notes), API_KEY)
+        return Credential(key.strip(), "Api-Key", origin), origin
 
     keyring_name, key = _keyring_lookup(remote, notes)
     hit = found("keyring", keyring_name, key)
@@ -104,6 +160,10 @@ def _look_up(
     if hit:
         return hit
 
+    hit = _from_profile(remote, env, notes)
+    if hit:
+        return hit
+
     rc_path = trussrc_path(files.home, env)
     try:
         sections = read_trussrc(rc_path)
@@ -117,12 +177,46 @@ def _look_up(
     return None, KeySource(remote, None, None, tuple(notes))
 
 
-def api_key_problem(key: str) -> str | None:
+def _from_profile(
+    remote: str, env: Mapping[str, str], notes: list[str]
+) -> tuple[Credential, KeySource] | None:
+    """The baseten CLI's profile (docs/baseten-protocol.md#go-cli-profiles-and-keyring)."""
+    import time
+
+    try:
+        profile = profile_credential(env, time.time())
+    except ProfileProblem as exc:
+        notes.append(f"{BASETEN_CLI}: {exc.message}")
+        return None
+    if profile is None:
+        return None
+    location = _profile_location(profile, env)
+    problem = api_key_problem(profile.secret, MAX_TOKEN_LENGTH)
+    if problem is not None:
+        notes.append(f"{BASETEN_CLI} ({location}): ignored, the credential {problem}")
+        return None
+    origin = KeySource(
+        remote,
+        BASETEN_CLI,
+        location,
+        tuple(notes),
+        profile.auth_type,
+        profile.expires_at,
+        profile.profile,
+    )
+    return Credential(profile.secret, profile.scheme, origin, profile.api_base_url), origin
+
+
+def _profile_location(profile: ProfileCredential, env: Mapping[str, str]) -> str:
+    return f"profile {profile.profile!r} in {auth_file(env)} (secret in {profile.stored_in})"
+
+
+def api_key_problem(key: str, max_length: int = MAX_API_KEY_LENGTH) -> str | None:
     """What is wrong with the shape of ``key`` (never quoting it), or None."""
     if not key:
         return "is empty"
-    if len(key) > MAX_API_KEY_LENGTH:
-        return f"is longer than {MAX_API_KEY_LENGTH} characters"
+    if len(key) > max_length:
+        return f"is longer than {max_length} characters"
     for position, char in enumerate(key, start=1):
         if "!" <= char <= "~":
             continue

@@ -5,9 +5,15 @@ it: when two connections to the same host start together, the second finds the f
 one's certificate and signs nothing. The API's answer is checked before anything is
 written (``validation`` for the certificate, ``proxy_policy`` for the proxy address); the
 certificate and the session are then each written atomically, 0600, never through a link,
-in private directories (``private_files``). All API calls of one fetch share one deadline,
-so the lock is never held much past ``SSHSETUP_API_TIMEOUT``. Used by the Match hook and the
-ProxyCommand (when their fast path finds nothing usable) and by ``sshsetup cert fetch|refresh``.
+in private directories (``private_files``). The API calls made under the lock share one
+deadline, so the lock is never held much past ``SSHSETUP_API_TIMEOUT``. Used by the Match hook
+and the ProxyCommand (when their fast path finds nothing usable) and by
+``sshsetup cert fetch|refresh``.
+
+An environment host first asks which deployment its environment serves (one round-trip,
+every time: model_environment), and reuses the cache only for that deployment. A refused
+training host is explained by the job's state (job_state), from the search the fetch made or,
+on that failure path only, a search made then.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from sshsetup.baseten import TRAINING, HostName
+from sshsetup.baseten import ENVIRONMENT, TRAINING, HostName
 from sshsetup.connect.atomic_write import write_atomic
 from sshsetup.connect.certfile import (
     Certificate,
@@ -32,7 +38,11 @@ from sshsetup.connect.file_lock import file_lock
 from sshsetup.connect.installation import Installation
 from sshsetup.connect.private_files import ensure_private_dir, read_private
 from sshsetup.connect.session import Session, host_problem, read_session, session_problem
-from sshsetup.errors import BadInput, InternalError, NotLoggedIn
+from sshsetup.errors import BadInput, InternalError, SshsetupError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from sshsetup.connect.api import SigningClient, TrainingJob
 
 _LOCK_SLACK_SECONDS = 15.0
 _LATEST_TIMESTAMP = 2.0**40  # far beyond any token's life; bounds what a hostile JWT claims
@@ -44,6 +54,7 @@ class FetchOutcome:
     fetched: bool  # False: the cached certificate and session were still good
     reason: str | None  # why it was fetched (None when not, or when forced)
     certificate: Certificate
+    deployment: str | None = None  # an environment host's: the deployment it reaches
 
 
 def ensure_host(
@@ -55,17 +66,108 @@ def ensure_host(
 ) -> FetchOutcome:
     """Make sure a usable certificate and session for ``host`` are cached; fetch if not."""
     from sshsetup.connect.api import timeout_from_env
+    from sshsetup.connect.http import Deadline
 
     timeout = timeout_from_env(env)
     ensure_private_dirs(installation)
+    client = None
+    deployment = None
+    if host.kind == ENVIRONMENT:
+        client = client_for(installation, host.remote, host.api_prefix, env, timeout)
+        deployment = _deployment_now(installation, host, client)
     lock = Path(installation.lock_file(host.cache_key))
     with file_lock(lock, timeout=timeout + _LOCK_SLACK_SECONDS):
-        reason = None if force else host_problem(installation, host.cache_key, time.time())
+        now = time.time()
+        reason = None if force else host_problem(installation, host.cache_key, now, deployment)
         if not force and reason is None:
             certificate = read_certificate(installation, host.cache_key)
-            return FetchOutcome(host.name, False, None, certificate)
-        certificate = _fetch(installation, host, env, timeout)
-        return FetchOutcome(host.name, True, reason, certificate)
+            return FetchOutcome(host.name, False, None, certificate, deployment)
+        if client is None:
+            client = client_for(installation, host.remote, host.api_prefix, env, timeout)
+        client.deadline = Deadline(timeout)  # every call under the lock, together
+        certificate = _fetch(installation, host, client, deployment)
+        return FetchOutcome(host.name, True, reason, certificate, deployment)
+
+
+def client_for(
+    installation: Installation,
+    host_remote: str | None,
+    api_prefix: str | None,
+    env: Mapping[str, str],
+    timeout: float,
+) -> SigningClient:
+    """A client of the API for the remote a host names (else the default remote), with the
+    first credential the lookup finds; NotLoggedIn when there is none."""
+    from sshsetup.connect.api import SigningClient, client_version_from_env
+    from sshsetup.connect.credentials import CredentialFiles, look_up, missing_credential
+    from sshsetup.connect.remotes import api_base_url, remote_for_host
+
+    settings_file = Path(installation.settings_file)
+    remote = remote_for_host(host_remote, settings_file)
+    files = CredentialFiles(installation.plaintext_keys_file, home_directory(env))
+    credential, source = look_up(remote, files, env)
+    if credential is None:
+        raise missing_credential(source)
+    base_url = api_base_url(remote, api_prefix, settings_file, env, credential.api_base_url)
+    return SigningClient(base_url, credential, remote, timeout, client_version_from_env(env))
+
+
+def find_job(client: SigningClient, job_id: str) -> TrainingJob:
+    """The job search's answer; ApiError when there is no such job."""
+    from sshsetup.connect.job_state import not_found
+
+    job = client.find_job(job_id)
+    if job is None:
+        raise not_found(job_id, f"{client.base_url} (remote {client.remote!r})")
+    return job
+
+
+def explain_refusal(
+    installation: Installation, host: HostName, env: Mapping[str, str], refusal: SshsetupError
+) -> SshsetupError:
+    """The proxy's refusal of ``host``, said in terms of the workload: a training job's
+    state is asked for now (the failure path; a connection that works never pays for it)."""
+    from sshsetup.connect.api import timeout_from_env
+    from sshsetup.connect.job_state import refused
+
+    question = ": is the workload running with SSH enabled?"
+    if host.kind != TRAINING:
+        refusal.message += question
+        refusal.hint = (
+            f"check that {host.workload} is active and was deployed with SSH enabled; "
+            f"`sshsetup cert fetch {host.name}` gets a fresh session"
+        )
+        return refusal
+    try:
+        client = client_for(installation, host.remote, host.api_prefix, env, timeout_from_env(env))
+        job = find_job(client, host.job_id or "")
+    except SshsetupError as exc:
+        refusal.message += f"{question} (the job's state is unknown: {exc.message})"
+        return refusal
+    return refused(job, refusal.message)
+
+
+def _deployment_now(installation: Installation, host: HostName, client: SigningClient) -> str:
+    """The deployment the environment serves now. When that cannot be known, the cached
+    session goes: the ProxyCommand must not reach a deployment the environment has left."""
+    from sshsetup.connect.model_environment import current_deployment
+
+    try:
+        target = current_deployment(client, host)
+    except SshsetupError:
+        forget_session(installation, host)
+        raise
+    assert target.deployment_id is not None  # current_deployment says why when it is not
+    return target.deployment_id
+
+
+def forget_session(installation: Installation, host: HostName) -> None:
+    """Delete the host's cached session (the next connection fetches a new one)."""
+    import contextlib
+    import os
+
+    with contextlib.suppress(OSError):
+        os.unlink(installation.session_file(host.cache_key))
 
 
 def ensure_session(installation: Installation, host: HostName, env: Mapping[str, str]) -> Session:
@@ -114,41 +216,48 @@ def read_certificate(installation: Installation, cache_key: str) -> Certificate:
 
 
 def _fetch(
-    installation: Installation, host: HostName, env: Mapping[str, str], timeout: float
+    installation: Installation, host: HostName, client: SigningClient, deployment: str | None
 ) -> Certificate:
-    from sshsetup.connect.api import SigningClient, api_key_authorization
-    from sshsetup.connect.credentials import CredentialFiles, resolve_api_key
+    from sshsetup.connect.api import HttpError
+    from sshsetup.connect.job_state import refused
     from sshsetup.connect.proxy_policy import check_proxy_address
-    from sshsetup.connect.remotes import allowed_proxy_hosts, api_base_url, remote_for_host
+    from sshsetup.connect.remotes import allowed_proxy_hosts
     from sshsetup.connect.validation import checked_certificate
 
     public_key_text, public_key = _public_key(installation)
-    settings_file = Path(installation.settings_file)
-    remote = remote_for_host(host.remote, settings_file)
-    files = CredentialFiles(installation.plaintext_keys_file, home_directory(env))
-    api_key = resolve_api_key(remote, files, env)
-    if not api_key:
-        raise NotLoggedIn(
-            f"no API key for remote {remote!r}",
-            hint=f"run `sshsetup login --remote {remote}` (or set BASETEN_API_KEY)",
-        )
-    base_url = api_base_url(remote, host.api_prefix, settings_file, env)
-    client = SigningClient(base_url, api_key_authorization(api_key), remote, timeout)
     project_file = Path(installation.project_file(host.cache_key))
     project = None
+    job = None
     if host.kind == TRAINING:
-        project = _read_project(project_file) or client.training_project(host)
-    signed = client.sign(host, public_key_text, project)
+        project = _read_project(project_file)
+        if project is None:
+            job = find_job(client, host.job_id or "")
+            project = job.project_id
+    try:
+        signed = client.sign(host, public_key_text, project, deployment)
+    except HttpError as exc:
+        if host.kind != TRAINING or not exc.refusal:
+            raise
+        job = job or find_job(client, host.job_id or "")
+        raise refused(
+            job, f"Baseten refused to sign a certificate for it (HTTP {exc.status}: {exc.detail})"
+        ) from None
     now = time.time()
     clock_offset = 0.0 if signed.server_date is None else now - signed.server_date
     secrets = (*client.secrets, signed.jwt)
     certificate = checked_certificate(
-        signed.ssh_certificate, public_key, host, now - clock_offset, base_url, secrets
+        signed.ssh_certificate, public_key, host, now - clock_offset, client.base_url, secrets
     )
-    allowed = allowed_proxy_hosts(remote, settings_file)
-    check_proxy_address(signed.proxy_address, base_url, allowed, remote, secrets)
-    jwt_expires_at = jwt_expiry(signed.jwt)
-    session = Session(signed.jwt, signed.proxy_address, now, jwt_expires_at, clock_offset)
+    allowed = allowed_proxy_hosts(client.remote, Path(installation.settings_file))
+    check_proxy_address(signed.proxy_address, client.base_url, allowed, client.remote, secrets)
+    session = Session(
+        signed.jwt,
+        signed.proxy_address,
+        now,
+        jwt_expiry(signed.jwt),
+        deployment,
+        clock_offset,
+    )
     write_atomic(
         Path(installation.cert_file(host.cache_key)),
         (signed.ssh_certificate.strip() + "\n").encode(),

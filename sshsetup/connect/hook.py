@@ -9,7 +9,10 @@ the ProxyCommand to fail with the real reason. ``SSHSETUP_NO_FETCH=1`` (sshsetup
 config with ``ssh -G``) means: do nothing.
 
 Fast path, a cached certificate valid beyond the margin: a few file reads, built-in modules
-only, no network. Everything for fetching is imported only when needed.
+only, no network. Everything for fetching is imported only when needed. An environment host
+(``<env>.model-<model_id>``) has no such fast path: which deployment the environment serves is
+asked on every connection (one API round-trip; the cache is reused while it is the same
+deployment, docs/baseten-protocol.md#what-an-environment-connection-costs).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ if __name__ == "__main__":  # run by ssh as a script (python -I -S): make sshset
 
 import time  # noqa: E402
 
+from sshsetup.baseten import ENVIRONMENT  # noqa: E402
 from sshsetup.connect.arguments import host_and_installation  # noqa: E402
 from sshsetup.connect.environment import NO_FETCH_ENV  # noqa: E402
 from sshsetup.connect.report import report  # noqa: E402
@@ -52,7 +56,7 @@ def ensure_certificate(argv: list[str], env: Mapping[str, str]) -> None:
     if parsed is None:
         return
     host, installation = parsed
-    if host_problem(installation, host.cache_key, time.time()) is None:
+    if host.kind != ENVIRONMENT and host_problem(installation, host.cache_key, time.time()) is None:
         return
     from sshsetup.connect.fetch import ensure_host
     from sshsetup.errors import SshsetupError

@@ -13,7 +13,6 @@ import sys
 if __name__ == "__main__":  # run by ssh as a script (python -I -S): make sshsetup importable
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
-import contextlib  # noqa: E402
 import time  # noqa: E402
 
 from sshsetup.baseten import HostName  # noqa: E402
@@ -55,9 +54,14 @@ def connect(argv: list[str], env: Mapping[str, str]) -> int:
     try:
         channel = open_tunnel(session.proxy_address, session.jwt, tls_context(env))
     except ProxyError as exc:
-        if exc.refused:  # a stale or revoked JWT: let the next connection fetch a new one
-            _forget_session(installation, host)
-        report(exc.message, exc.hint)
+        if not exc.refused:
+            report(exc.message, exc.hint)
+            return FAILED
+        from sshsetup.connect.fetch import explain_refusal, forget_session
+
+        forget_session(installation, host)  # a stale or revoked JWT: the next one fetches anew
+        explained = explain_refusal(installation, host, env, exc)
+        report(explained.message, explained.hint)
         return FAILED
     return relay_session(channel)
 
@@ -100,11 +104,6 @@ def relay_session(channel: TlsChannel) -> int:
     finally:
         channel.sock.close()
     return 0
-
-
-def _forget_session(installation: Installation, host: HostName) -> None:
-    with contextlib.suppress(OSError):
-        os.unlink(installation.session_file(host.cache_key))
 
 
 if __name__ == "__main__":

@@ -10,8 +10,10 @@ configuration):
 1. ``https://api.<api_prefix>.baseten.co`` when the hostname has an api_prefix;
 2. else the remote's configured ``base_url`` (``sshsetup login --base-url``,
    ``sshsetup remote set-url``);
-3. else env ``BASETEN_BASE_URL``;
-4. else ``https://api.baseten.co``.
+3. else, when the credential is a baseten CLI profile's, the API that profile belongs to
+   (its ``remote_url``, docs/baseten-protocol.md#go-cli-api-base-url);
+4. else env ``BASETEN_BASE_URL``;
+5. else ``https://api.baseten.co``.
 
 Lean on purpose (stdlib only): the connect path calls it.
 """
@@ -68,9 +70,14 @@ def cleartext_warning(url: str) -> str | None:
 
 
 def api_base_url(
-    remote: str, api_prefix: str | None, settings_file: Path, env: Mapping[str, str]
+    remote: str,
+    api_prefix: str | None,
+    settings_file: Path,
+    env: Mapping[str, str],
+    credential_api: str | None = None,
 ) -> str:
-    """The REST API base for a host of ``remote`` (see the module docstring for the order)."""
+    """The REST API base for a host of ``remote`` (see the module docstring for the order);
+    ``credential_api``: the API the credential belongs to (a baseten CLI profile's)."""
     if api_prefix:
         if not _API_PREFIX.fullmatch(api_prefix.lower()):
             raise BadInput(
@@ -81,6 +88,8 @@ def api_base_url(
     configured = load_settings(settings_file).remotes.get(remote)
     if configured is not None and configured.base_url:
         return configured.base_url.rstrip("/")
+    if credential_api:
+        return credential_api
     from_env = env.get(BASE_URL_ENV, "").strip()
     return from_env.rstrip("/") if from_env else DEFAULT_API_BASE_URL
 

@@ -21,7 +21,14 @@ if TYPE_CHECKING:
 
 
 class Session:
-    __slots__ = ("jwt", "proxy_address", "fetched_at", "jwt_expires_at", "clock_offset")
+    __slots__ = (
+        "jwt",
+        "proxy_address",
+        "fetched_at",
+        "jwt_expires_at",
+        "deployment",
+        "clock_offset",
+    )
 
     def __init__(
         self,
@@ -29,12 +36,14 @@ class Session:
         proxy_address: str,
         fetched_at: float,
         jwt_expires_at: float | None,
+        deployment: str | None = None,
         clock_offset: float = 0.0,
     ) -> None:
         self.jwt = jwt
         self.proxy_address = proxy_address
         self.fetched_at = fetched_at  # this computer's clock
         self.jwt_expires_at = jwt_expires_at  # the signer's clock
+        self.deployment = deployment  # an environment host's: the deployment it was signed for
         self.clock_offset = clock_offset  # this computer's clock minus the signer's, at the fetch
 
     def to_json(self) -> dict[str, object]:
@@ -43,6 +52,7 @@ class Session:
             "proxy_address": self.proxy_address,
             "fetched_at": self.fetched_at,
             "jwt_expires_at": self.jwt_expires_at,
+            "deployment": self.deployment,
             "clock_offset": self.clock_offset,
         }
 
@@ -66,6 +76,7 @@ def read_session(path: str) -> Session | None:
     proxy_address = data.get("proxy_address")
     fetched_at = data.get("fetched_at")
     expires = data.get("jwt_expires_at")
+    deployment = data.get("deployment")
     offset = data.get("clock_offset", 0.0)
     if not (isinstance(jwt, str) and jwt and isinstance(proxy_address, str) and proxy_address):
         raise ValueError("no JWT or proxy address in it")
@@ -76,7 +87,8 @@ def read_session(path: str) -> Session | None:
     ):
         raise ValueError("fetched_at, jwt_expires_at or clock_offset is not a number")
     expires_at = None if expires is None else float(expires)
-    return Session(jwt, proxy_address, float(fetched_at), expires_at, float(offset))
+    deployment = deployment if isinstance(deployment, str) and deployment else None
+    return Session(jwt, proxy_address, float(fetched_at), expires_at, deployment, float(offset))
 
 
 def _cached_session(installation: Installation, cache_key: str) -> tuple[Session | None, str]:
@@ -89,11 +101,26 @@ def _cached_session(installation: Installation, cache_key: str) -> tuple[Session
     return session, "no cached session"
 
 
-def session_problem(installation: Installation, cache_key: str, now: float) -> str | None:
-    """Why the host's cached session cannot be used, or None."""
+def session_problem(
+    installation: Installation, cache_key: str, now: float, deployment: str | None = None
+) -> str | None:
+    """Why the host's cached session cannot be used, or None. ``deployment``: the one an
+    environment host must reach now (a session signed for another is no use)."""
     session, missing = _cached_session(installation, cache_key)
     if session is None:
         return missing
+    return _usable(session, installation, now, deployment)
+
+
+def _usable(
+    session: Session, installation: Installation, now: float, deployment: str | None
+) -> str | None:
+    if deployment is not None:
+        from sshsetup.connect.model_environment import moved
+
+        problem = moved(session.deployment, deployment)
+        if problem is not None:
+            return problem
     return session.problem(now, installation.refresh_margin_seconds)
 
 
@@ -125,10 +152,12 @@ def cached_certificate_problem(
     return certificate_problem(certificate, signer_now, margin, public_key, fetched_at)
 
 
-def host_problem(installation: Installation, cache_key: str, now: float) -> str | None:
+def host_problem(
+    installation: Installation, cache_key: str, now: float, deployment: str | None = None
+) -> str | None:
     """Why the host needs a fetch before connecting (certificate first), or None."""
     session, missing = _cached_session(installation, cache_key)
     problem = cached_certificate_problem(installation, cache_key, now, session)
     if problem is not None or session is None:
         return problem or missing
-    return session.problem(now, installation.refresh_margin_seconds)
+    return _usable(session, installation, now, deployment)

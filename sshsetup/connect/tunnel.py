@@ -237,14 +237,14 @@ def _handshake(channel: TlsChannel, address: str, timeout: float, jwt: str) -> N
     if not received:
         raise ProxyError(
             f"the SSH proxy at {address} closed the connection before accepting it",
-            hint="is the workload and its SSH server running? "
+            hint="is the workload running with SSH enabled? "
             "`sshsetup cert fetch <host>` gets a fresh session",
             refused=True,
         )
     if received[0] != STATUS_OK:
         raise ProxyError(
             f"the SSH proxy at {address} refused the connection (status {received[0]:#04x})",
-            hint="is the workload and its SSH server running? "
+            hint="is the workload running with SSH enabled? "
             "`sshsetup cert fetch <host>` gets a fresh session",
             refused=True,
         )

@@ -1,17 +1,25 @@
 """The sandbox's signing API: Baseten's SSH endpoints on loopback
 (docs/baseten-protocol.md#endpoints).
 
-    POST /v1/training_jobs/search                              {"job_id"}
-    POST /v1/training_projects/{P}/jobs/{J}/ssh/sign           {"public_key", "replica_id"}
-    POST /v1/models/{M}/deployments/{D}/ssh/sign               {"public_key"[, "replica_id"]}
-    POST /v1/models/{M}[/environments/{E}]/ssh/sign            (the same, later truss versions)
+    POST  /v1/training_jobs/search                              {"job_id"}
+    POST  /v1/training_projects/{P}/jobs/{J}/ssh/sign           {"public_key", "replica_id"}
+    POST  /v1/models/{M}/deployments/{D}/ssh/sign               {"public_key"[, "replica_id"]}
+    POST  /v1/models/{M}[/environments/{E}]/ssh/sign            (the same, later truss versions)
+    GET   /v1/models/{M}/environments/{E}                       the deployment it serves
+    GET   /v1/training_projects/{P}/jobs/{J}                    the job and its state
+    GET   /v1/training_projects/{P}/jobs/{J}/auth_codes         its interactive sessions
+    PATCH /v1/training_projects/{P}/jobs/{J}/interactive_sessions/{S}
+                                                   {"timeout_minutes", "trigger"}: one session
+    PATCH /v1/training_projects/{P}/jobs/{J}/interactive_session   the same, the job's config
 
-Every request needs `Authorization: Api-Key <key>`; every error is JSON with an `error` field.
+Every request needs `Authorization: Api-Key <key>` or `Authorization: Bearer <key or an access
+token the controls issued>`; every error is JSON with an `error` field. What the workloads are
+(a job's state, its sessions, an environment's deployment) is ``controls.workloads``; a training
+job signs only while it runs, and nothing signs while ``controls.ssh_enabled`` is off.
 """
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 import re
@@ -25,15 +33,22 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from sshsetup.baseten import (
+    AUTH_CODES_PATH,
+    ENVIRONMENT_PATH,
+    JOB_RUNNING,
+    JOB_SESSION_PATH,
     MODEL,
     SEARCH_JOBS_PATH,
+    SESSION_PATH,
     SIGN_TRAINING_PATH,
     TRAINING,
+    TRAINING_JOB_PATH,
     workload_of,
 )
 from sshsetup.sandbox import jwt
 from sshsetup.sandbox.ca import CertificateAuthority, InvalidPublicKey, parse_public_key
 from sshsetup.sandbox.controls import LISTEN_BACKLOG, SHUTDOWN_POLL_SECONDS, SandboxControls
+from sshsetup.sandbox.workloads import SessionRefused, project_of_job
 
 MAX_BODY_BYTES = 64 * 1024
 TRAINING_PRINCIPAL = workload_of(TRAINING).remote_user
@@ -46,14 +61,22 @@ def _route(template: str) -> re.Pattern[str]:
     return re.compile(re.sub(r"\{\w+\}", _SEGMENT, template))
 
 
-ROUTES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("search", _route(SEARCH_JOBS_PATH)),
-    ("sign_training", _route(SIGN_TRAINING_PATH)),
+POST, GET, PATCH = "POST", "GET", "PATCH"
+# (name, method, path pattern)
+ROUTES: tuple[tuple[str, str, re.Pattern[str]], ...] = (
+    ("search", POST, _route(SEARCH_JOBS_PATH)),
+    ("sign_training", POST, _route(SIGN_TRAINING_PATH)),
     # SIGN_MODEL_PATH, and the bare and environment forms later truss versions use.
     (
         "sign_model",
+        POST,
         re.compile(rf"/v1/models/{_SEGMENT}(?:/(deployments|environments)/{_SEGMENT})?/ssh/sign"),
     ),
+    ("environment", GET, _route(ENVIRONMENT_PATH)),
+    ("job", GET, _route(TRAINING_JOB_PATH)),
+    ("auth_codes", GET, _route(AUTH_CODES_PATH)),
+    ("update_session", PATCH, _route(SESSION_PATH)),
+    ("update_job_session", PATCH, _route(JOB_SESSION_PATH)),
 )
 
 
@@ -62,11 +85,6 @@ class ApiError(Exception):
         super().__init__(message)
         self.status = status
         self.message = message
-
-
-def project_of_job(job_id: str) -> str:
-    """Every job belongs to one project; the sandbox derives it so it is stable."""
-    return "proj" + hashlib.sha256(job_id.encode()).hexdigest()[:8]
 
 
 @dataclass(frozen=True)
@@ -207,16 +225,19 @@ class _Handler(BaseHTTPRequestHandler):
         self._reply(code, {"error": message or HTTPStatus(code).phrase})
 
     def do_GET(self) -> None:  # noqa: N802 (stdlib naming)
-        self._handle(posted=False)
+        self._handle(GET)
 
     def do_POST(self) -> None:  # noqa: N802
-        self._handle(posted=True)
+        self._handle(POST)
+
+    def do_PATCH(self) -> None:  # noqa: N802
+        self._handle(PATCH)
 
     def do_PUT(self) -> None:  # noqa: N802
-        self._handle(posted=False)
+        self._handle("PUT")
 
     def do_DELETE(self) -> None:  # noqa: N802
-        self._handle(posted=False)
+        self._handle("DELETE")
 
     def _reply(self, status: int, body: dict[str, Any]) -> None:
         data = json.dumps(body).encode()
@@ -228,12 +249,14 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
         self.close_connection = True
 
-    def _handle(self, posted: bool) -> None:
+    def _handle(self, method: str) -> None:
         api = self.server.api
         path = urlsplit(self.path).path
-        route = next(((name, m) for name, p in ROUTES if (m := p.fullmatch(path))), None)
+        matching = [(name, verb, m) for name, verb, p in ROUTES if (m := p.fullmatch(path))]
+        route = next(((name, m) for name, verb, m in matching if verb == method), None)
         api.controls.count(route[0] if route else "unknown")
-        api.controls.record_client_version(self.headers.get("X-Client-Version"))
+        scheme = (self.headers.get("Authorization") or "").partition(" ")[0]
+        api.controls.record_headers(self.headers.get("X-Client-Version"), scheme or None)
         try:
             # Read the body before any answer: closing with unread input makes the kernel
             # send a reset, and the client could lose the error response.
@@ -245,26 +268,33 @@ class _Handler(BaseHTTPRequestHandler):
             if forced is not None:
                 phrase = HTTPStatus(forced).phrase
                 raise ApiError(HTTPStatus(forced), f"forced by the sandbox: {phrase}")
-            self._authenticate(api.policy.api_key)
+            self._authenticate(api)
+            if route is None and matching:
+                verbs = " or ".join(sorted({verb for _, verb, _ in matching}))
+                raise ApiError(HTTPStatus.METHOD_NOT_ALLOWED, f"use {verbs} for {path}")
             if route is None:
                 raise ApiError(HTTPStatus.NOT_FOUND, f"no such endpoint: {path}")
-            if not posted:
-                raise ApiError(HTTPStatus.METHOD_NOT_ALLOWED, f"use POST for {path}")
             name, match = route
             segments = [unquote(segment) for segment in match.groups() if segment is not None]
-            self._reply(HTTPStatus.OK, _ENDPOINTS[name](api, segments, _json_object(raw_body)))
+            body = _json_object(raw_body) if method != GET else {}
+            self._reply(HTTPStatus.OK, _ENDPOINTS[name](api, segments, body))
         except ApiError as exc:
             self._reply(exc.status, {"error": exc.message})
 
-    def _authenticate(self, api_key: str) -> None:
+    def _authenticate(self, api: SigningApi) -> None:
+        """``Api-Key <key>``, or ``Bearer`` with the key or an issued access token (the
+        published API takes both schemes, docs/baseten-protocol.md#api-key-versus-oauth-bearer)."""
         header = self.headers.get("Authorization")
         if header is None:
             raise ApiError(HTTPStatus.UNAUTHORIZED, "missing Authorization header (Api-Key <key>)")
         scheme, _, presented = header.partition(" ")
-        if scheme.lower() != "api-key" or not hmac.compare_digest(
-            presented.strip().encode(), api_key.encode()
-        ):
-            raise ApiError(HTTPStatus.UNAUTHORIZED, "invalid API key")
+        presented = presented.strip()
+        is_key = hmac.compare_digest(presented.encode(), api.policy.api_key.encode())
+        if scheme.lower() == "api-key" and is_key:
+            return
+        if scheme.lower() == "bearer" and (is_key or api.controls.accepts_access_token(presented)):
+            return
+        raise ApiError(HTTPStatus.UNAUTHORIZED, "invalid API key or access token")
 
     def _read_body(self) -> bytes:
         declared = self.headers.get("Content-Length")
@@ -291,15 +321,14 @@ def _json_object(raw_body: bytes) -> dict[str, Any]:
 
 def _search(api: SigningApi, segments: list[str], body: dict[str, Any]) -> dict[str, Any]:
     job_id = _required_string(body, "job_id")
-    return {"training_jobs": [{"id": job_id, "training_project": {"id": project_of_job(job_id)}}]}
+    job = api.controls.workloads.job(job_id)
+    return {"training_jobs": [] if job is None else [job]}
 
 
 def _sign_training(api: SigningApi, segments: list[str], body: dict[str, Any]) -> dict[str, Any]:
     project_id, job_id = segments
-    if project_id != project_of_job(job_id):
-        raise ApiError(
-            HTTPStatus.NOT_FOUND, f"training job {job_id} not found in project {project_id}"
-        )
+    _running_job(api, project_id, job_id, "sign a certificate for")
+    _ssh_enabled(api)
     public_key = _required_string(body, "public_key")
     replica_id = _required_string(body, "replica_id")
     workload = Workload(
@@ -312,6 +341,7 @@ def _sign_training(api: SigningApi, segments: list[str], body: dict[str, Any]) -
 
 def _sign_model(api: SigningApi, segments: list[str], body: dict[str, Any]) -> dict[str, Any]:
     model_id, *scope = segments  # [] or ["deployments", D] or ["environments", E]
+    _ssh_enabled(api)
     public_key = _required_string(body, "public_key")
     replica_id = _optional_string(body, "replica_id")
     claims = {"model_id": model_id}
@@ -326,8 +356,81 @@ def _sign_model(api: SigningApi, segments: list[str], body: dict[str, Any]) -> d
     return api.sign(Workload(kind="model", key_id=key_id, claims=claims), public_key)
 
 
+def _environment(api: SigningApi, segments: list[str], body: dict[str, Any]) -> dict[str, Any]:
+    model_id, environment = segments
+    found = api.controls.workloads.environment(model_id, environment)
+    if found is None:
+        raise ApiError(
+            HTTPStatus.NOT_FOUND, f"environment {environment} not found for model {model_id}"
+        )
+    return found
+
+
+def _job(api: SigningApi, segments: list[str], body: dict[str, Any]) -> dict[str, Any]:
+    project_id, job_id = segments
+    job = _known_job(api, project_id, job_id)
+    return {"training_job": job, "training_project": job["training_project"]}
+
+
+def _auth_codes(api: SigningApi, segments: list[str], body: dict[str, Any]) -> dict[str, Any]:
+    project_id, job_id = segments
+    _known_job(api, project_id, job_id)
+    return {"auth_codes": api.controls.workloads.auth_codes(job_id)}
+
+
+def _update_session(api: SigningApi, segments: list[str], body: dict[str, Any]) -> dict[str, Any]:
+    project_id, job_id, session_id = segments
+    _known_job(api, project_id, job_id)
+    try:
+        return api.controls.workloads.update_session(job_id, session_id, body)
+    except KeyError:
+        raise ApiError(
+            HTTPStatus.NOT_FOUND, f"interactive session {session_id} not found"
+        ) from None
+    except SessionRefused as exc:
+        raise ApiError(HTTPStatus.BAD_REQUEST, str(exc)) from None
+
+
+def _update_job_session(
+    api: SigningApi, segments: list[str], body: dict[str, Any]
+) -> dict[str, Any]:
+    project_id, job_id = segments
+    _known_job(api, project_id, job_id)
+    try:
+        return api.controls.workloads.update_job_session(job_id, body)
+    except SessionRefused as exc:
+        raise ApiError(HTTPStatus.BAD_REQUEST, str(exc)) from None
+
+
+def _known_job(api: SigningApi, project_id: str, job_id: str) -> dict[str, Any]:
+    job = api.controls.workloads.job(job_id)
+    if job is None or project_id != project_of_job(job_id):
+        raise ApiError(
+            HTTPStatus.NOT_FOUND, f"training job {job_id} not found in project {project_id}"
+        )
+    return job
+
+
+def _running_job(api: SigningApi, project_id: str, job_id: str, action: str) -> None:
+    status = _known_job(api, project_id, job_id)["current_status"]
+    if status != JOB_RUNNING:
+        raise ApiError(
+            HTTPStatus.BAD_REQUEST, f"cannot {action} training job {job_id}: it is {status}"
+        )
+
+
+def _ssh_enabled(api: SigningApi) -> None:
+    if not api.controls.ssh_enabled:
+        raise ApiError(HTTPStatus.FORBIDDEN, "SSH access is not enabled for this organization")
+
+
 _ENDPOINTS: dict[str, Callable[[SigningApi, list[str], dict[str, Any]], dict[str, Any]]] = {
     "search": _search,
     "sign_training": _sign_training,
     "sign_model": _sign_model,
+    "environment": _environment,
+    "job": _job,
+    "auth_codes": _auth_codes,
+    "update_session": _update_session,
+    "update_job_session": _update_job_session,
 }

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import secrets
 import threading
 from collections import Counter, deque
+
+from sshsetup.sandbox.workloads import Workloads
 
 FORCEABLE_STATUSES = (400, 401, 403, 404, 429, 500, 502, 503)
 DEFAULT_CERT_VALIDITY_SECONDS = 3600
@@ -26,12 +29,15 @@ class SandboxControls:
         self._lock = threading.Lock()
         self._counts: Counter[str] = Counter()
         self._forced: deque[int] = deque()
-        self._client_versions: list[str | None] = []
+        self._headers: list[tuple[str | None, str | None]] = []  # version, auth scheme
         self._api_latency_seconds = api_latency_seconds
         self._cert_validity_seconds = cert_validity_seconds
         self._agent_forwarding = True
         self._refuse_jwt = False
         self._close_sessions_after_bytes: int | None = None
+        self._ssh_enabled = True
+        self._access_tokens: set[str] = set()
+        self.workloads = Workloads()  # jobs, sessions, environments: tests change them here
 
     # --- counters ---------------------------------------------------------------------------
 
@@ -41,7 +47,8 @@ class SandboxControls:
 
     def calls(self, name: str) -> int:
         """How often ``name`` happened: an API endpoint (`search`, `sign_training`,
-        `sign_model`, `unknown`) or a proxy event (`proxy_session`, `proxy_refused`,
+        `sign_model`, `environment`, `job`, `auth_codes`, `update_session`,
+        `update_job_session`, `unknown`) or a proxy event (`proxy_session`, `proxy_refused`,
         `proxy_tls_failed`)."""
         with self._lock:
             return self._counts[name]
@@ -55,20 +62,53 @@ class SandboxControls:
         with self._lock:
             return sum(n for name, n in self._counts.items() if not name.startswith("proxy_"))
 
-    def record_client_version(self, version: str | None) -> None:
+    def record_headers(self, client_version: str | None, scheme: str | None) -> None:
+        """What an API request said about itself: X-Client-Version, the Authorization scheme."""
         with self._lock:
-            self._client_versions.append(version)
+            self._headers.append((client_version, scheme))
 
     @property
     def client_versions(self) -> list[str | None]:
         """The X-Client-Version header of each API request (None when absent), in order."""
         with self._lock:
-            return list(self._client_versions)
+            return [version for version, _ in self._headers]
+
+    @property
+    def authorization_schemes(self) -> list[str | None]:
+        """The Authorization scheme of each API request (`Api-Key`, `Bearer`, None)."""
+        with self._lock:
+            return [scheme for _, scheme in self._headers]
 
     def reset_counters(self) -> None:
         with self._lock:
             self._counts.clear()
-            self._client_versions.clear()
+            self._headers.clear()
+
+    # --- credentials ------------------------------------------------------------------------
+
+    def issue_access_token(self) -> str:
+        """An OAuth access token the API accepts as `Authorization: Bearer` (as a baseten CLI
+        profile holds one)."""
+        token = "sandbox-oauth-" + secrets.token_urlsafe(24)
+        with self._lock:
+            self._access_tokens.add(token)
+        return token
+
+    def accepts_access_token(self, token: str) -> bool:
+        with self._lock:
+            return any(secrets.compare_digest(token, known) for known in self._access_tokens)
+
+    @property
+    def ssh_enabled(self) -> bool:
+        """Whether the workspace may use SSH: when not, every sign request is refused (403), as
+        Baseten refuses a workspace support has not enabled."""
+        with self._lock:
+            return self._ssh_enabled
+
+    @ssh_enabled.setter
+    def ssh_enabled(self, value: bool) -> None:
+        with self._lock:
+            self._ssh_enabled = value
 
     # --- faults -----------------------------------------------------------------------------
 

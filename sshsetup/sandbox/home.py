@@ -30,7 +30,11 @@ from sshsetup.settings_store import save_settings
 
 SANDBOX_REMOTE = "sandbox"
 
-EXAMPLE_HOSTS = ("training-job-demo-0.ssh.baseten.co", "model-demo-v1.ssh.baseten.co")
+EXAMPLE_HOSTS = (
+    "training-job-demo-0.ssh.baseten.co",
+    "model-demo-v1.ssh.baseten.co",
+    "production.model-demo.ssh.baseten.co",
+)
 
 
 @dataclass(frozen=True)

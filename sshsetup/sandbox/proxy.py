@@ -16,11 +16,12 @@ import struct
 import threading
 from typing import Any
 
+from sshsetup.baseten import JOB_RUNNING
 from sshsetup.sandbox import jwt
 from sshsetup.sandbox.controls import LISTEN_BACKLOG, SHUTDOWN_POLL_SECONDS, SandboxControls
 
 STATUS_OK = 0x00
-STATUS_REFUSED = 0x01  # JWT malformed, wrongly signed, expired, or refused on purpose
+STATUS_REFUSED = 0x01  # JWT malformed, wrongly signed, expired, refused on purpose, job not running
 STATUS_UPSTREAM_DOWN = 0x02  # the workload's sshd does not answer
 MAX_TOKEN_BYTES = 16 * 1024
 HANDSHAKE_TIMEOUT_SECONDS = 10.0
@@ -105,12 +106,19 @@ class TlsProxy:
                         self._upstreams.discard(upstream)
 
     def _accepts(self, token: str) -> bool:
+        """A valid JWT; for a training job, one that still runs (the first connection starts
+        an on_demand session, docs/baseten-protocol.md#on-demand-activation)."""
         if self.controls.refuse_jwt:
             return False
         try:
-            jwt.decode(token, self.jwt_secret)
+            claims = jwt.decode(token, self.jwt_secret)
         except jwt.InvalidToken:
             return False
+        if claims.get("workload") == "training":
+            job_id, node = str(claims.get("job_id")), str(claims.get("replica_id"))
+            if self.controls.workloads.job_status(job_id) != JOB_RUNNING:
+                return False
+            self.controls.workloads.connected(job_id, node)
         return True
 
 

@@ -241,6 +241,9 @@ class SshServer:
             f"MaxStartups {MAX_STARTUPS}",
             "LogLevel VERBOSE",
             "Subsystem sftp internal-sftp",
+            # $SSH_USER_AUTH names the certificate a session logged in with: its key id shows
+            # which deployment an environment host reached.
+            "ExposeAuthInfo yes",
             *extra_lines,
         ]
         write_atomic(self.config_file, ("\n".join(lines) + "\n").encode(), new_file_mode=0o600)

@@ -23,6 +23,7 @@ from sshsetup.connect.installation import CERT_FILE_SUFFIX
 from sshsetup.connect.settings import BlockOptions
 from sshsetup.errors import BadInput
 from sshsetup.sshconfig import keywords as kw
+from sshsetup.sshconfig.patterns import globs_intersect
 
 START_MARKER = (
     "# >>> sshsetup managed block: change it with `sshsetup setup`,"
@@ -117,8 +118,16 @@ _WINDOWS_BREAKOUT = "&|<>^()%!"
 
 
 def _host_patterns(workload: Workload, windows: bool) -> str:
+    """The workload's glob, minus the names an earlier section already serves (so each name
+    matches one section and runs the hook once: ``production.model-m`` but not
+    ``model-a-b.model-c``, docs/ssh-config.md#one-section-per-host-name), minus names that could
+    break the hook's quoting."""
+    earlier = WORKLOADS[: WORKLOADS.index(workload)]
+    served = [
+        f"!{w.host_glob}" for w in earlier if globs_intersect(w.host_glob, workload.host_glob)
+    ]
     excluded = _WINDOWS_BREAKOUT if windows else _UNIX_BREAKOUT
-    return ",".join([workload.host_glob, *(f"!*{char}*" for char in excluded)])
+    return ",".join([workload.host_glob, *served, *(f"!*{char}*" for char in excluded)])
 
 
 def _slashes(path: PurePath, windows: bool) -> str:

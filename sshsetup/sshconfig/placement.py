@@ -12,13 +12,14 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from sshsetup.baseten import ANY_HOST_GLOB, HOST_GLOBS, TRUSS_END_MARKER, TRUSS_START_MARKER
+from sshsetup.baseten import ANY_HOST_GLOB, HOST_GLOBS, OTHER_CLIENT_BLOCKS, WORKLOADS
 from sshsetup.sshconfig.block import is_end_marker, is_start_marker
 from sshsetup.sshconfig.keywords import (
     HOST,
     HOST_NAME,
     IGNORE_UNKNOWN,
     INCLUDE,
+    MATCH,
     SHADOWING_KEYS,
     is_section,
 )
@@ -141,16 +142,59 @@ def _targets_baseten(line: ConfigLine) -> bool:
     return any(globs_intersect(p, ANY_HOST_GLOB) and p != "*" for p in positives)
 
 
-def find_truss_block(lines: Sequence[ConfigLine]) -> tuple[int, int] | None:
-    """First and last index of a block written by `truss ssh setup`, if complete."""
-    marked = [i for i, line in enumerate(lines) if "baseten-ssh" in line.content]
-    start = next((i for i in marked if lines[i].content.strip() == TRUSS_START_MARKER), None)
-    if start is None:
-        return None
-    end = next(
-        (i for i in marked if i > start and lines[i].content.strip() == TRUSS_END_MARKER), None
+SSHSETUP = "sshsetup"  # the managed block's owner, beside Baseten's clients in ManagedBlock
+
+
+@dataclass(frozen=True)
+class ManagedBlock:
+    """A block some tool manages between marker lines (indexes of the marker lines)."""
+
+    client: str  # the command that writes it: "truss ssh setup", "baseten ssh setup", sshsetup
+    start: int
+    end: int
+
+    def contains(self, index: int) -> bool:
+        return self.start <= index <= self.end
+
+
+def find_client_blocks(lines: Sequence[ConfigLine]) -> list[ManagedBlock]:
+    """The complete blocks written by Baseten's own clients (`truss ssh setup`, the Go CLI's
+    `baseten ssh setup`), in file order (docs/reference-clients.md#go-cli-block-sections)."""
+    marked = [i for i, line in enumerate(lines) if "baseten-" in line.content]
+    blocks = []
+    for client, start_marker, end_marker in OTHER_CLIENT_BLOCKS:
+        start = next((i for i in marked if lines[i].content.strip() == start_marker), None)
+        if start is None:
+            continue
+        end = next(
+            (i for i in marked if i > start and lines[i].content.strip() == end_marker), None
+        )
+        if end is not None:
+            blocks.append(ManagedBlock(client, start, end))
+    return sorted(blocks, key=lambda block: block.start)
+
+
+def hosts_served(
+    lines: Sequence[ConfigLine], blocks: Sequence[ManagedBlock]
+) -> dict[str, list[str]]:
+    """For each block, the host globs (``baseten.WORKLOADS``) it serves first: ssh keeps the
+    first value it reads, so of several blocks matching a host the earliest wins."""
+    served: dict[str, list[str]] = {block.client: [] for block in blocks}
+    ordered = sorted(blocks, key=lambda block: block.start)
+    for workload in WORKLOADS:
+        winner = next((b for b in ordered if _serves(lines, b, workload.example_host)), None)
+        if winner is not None:
+            served[winner.client].append(workload.host_glob)
+    return served
+
+
+def _serves(lines: Sequence[ConfigLine], block: ManagedBlock, host: str) -> bool:
+    return any(
+        line.keyword == MATCH.key
+        and any(arg.lower() in HOST_CRITERIA for arg in line.args)
+        and section_can_match(line, (host,))
+        for line in lines[block.start : block.end + 1]
     )
-    return None if end is None else (start, end)
 
 
 def first_ignore_unknown(lines: Sequence[ConfigLine]) -> int | None:

@@ -11,6 +11,8 @@ from cryptography.hazmat.primitives.serialization import load_ssh_private_key
 from helpers.certs import sign_with_cryptography, write_ca
 from helpers.sandbox import MODEL_HOST, TRAINING_HOST, Client
 
+from sshsetup import __version__
+
 pytestmark = pytest.mark.linux_only
 
 
@@ -56,7 +58,7 @@ def test_fetch_signs_even_when_cached_and_reports_the_certificate(client: Client
         ("bad_host", {}, 3, "characters not allowed"),
         ("401", {}, 7, "rejected the API key"),
         ("api_down", {}, 8, "refused the connection"),
-        ("no_key", {"BASETEN_API_KEY": None}, 6, "no API key for remote"),
+        ("no_key", {"BASETEN_API_KEY": None}, 6, "no credential for remote"),
     ],
 )
 def test_fetch_failures_exit_with_their_code(
@@ -154,6 +156,40 @@ def test_prune_drops_expired_and_corrupt_but_keeps_valid(client: Client) -> None
 def test_status_with_nothing_cached(client: Client) -> None:
     result = client.run("cert", "status")
     assert (result.returncode, result.stdout.strip()) == (0, "no cached certificates")
+
+
+def test_every_request_says_which_sshsetup_sent_it_unless_support_asks_otherwise(
+    client: Client,
+) -> None:
+    assert client.run("cert", "fetch", TRAINING_HOST).returncode == 0
+    assert client.sandbox.controls.client_versions == [__version__, __version__]  # search, sign
+
+    overridden = client.run(
+        "cert", "fetch", MODEL_HOST, SSHSETUP_CLIENT_VERSION="0.18.36-support-case"
+    )
+    assert overridden.returncode == 0, overridden.stderr
+    assert client.sandbox.controls.client_versions[-1] == "0.18.36-support-case"
+
+    bad = client.run("cert", "fetch", MODEL_HOST, SSHSETUP_CLIENT_VERSION="two\nlines")
+    assert bad.returncode == 3 and "SSHSETUP_CLIENT_VERSION must be" in bad.stderr
+
+
+def test_environment_hosts_are_fetched_refreshed_and_listed_with_their_deployment(
+    client: Client,
+) -> None:
+    host = "production.model-m1.ssh.baseten.co"
+    fetched = json.loads(client.run("cert", "fetch", host, "--json").stdout)
+    first = fetched["deployment"]
+    assert fetched["key_id"] == f"model-m1-{first}"
+
+    client.sandbox.controls.workloads.promote("m1", "production", "dep9")
+    refreshed = json.loads(client.run("cert", "refresh", "--json").stdout)
+
+    (entry,) = [row for row in refreshed["hosts"] if row["host"] == host]
+    assert (entry["refreshed"], entry["deployment"]) == (True, "dep9")
+    assert "now serves deployment dep9" in entry["reason"] and first in entry["reason"]
+    (status,) = json.loads(client.run("cert", "status", "--json").stdout)["hosts"]
+    assert (status["key_id"], status["deployment"]) == ("model-m1-dep9", "dep9")
 
 
 def test_status_judges_a_short_lived_certificate_as_the_hook_does(client: Client) -> None:

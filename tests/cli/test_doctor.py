@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from helpers.configs import FIXTURE_CONFIGS
 from helpers.doctor import DOCTOR_HOST, FAKE_API_KEY, DoctorHome
 
 pytestmark = pytest.mark.linux_only
@@ -85,3 +86,33 @@ def test_a_host_that_is_not_baseten_says_the_block_does_not_apply(
     assert run.status("host.baseten") == "warn"
     assert "certificate.present" not in run.checks
     assert run.checks["effective.user"]["status"] == "pass"
+
+
+CLI_BLOCK = (FIXTURE_CONFIGS / "baseten-cli-block.conf").read_text()
+CLI_BLOCK = CLI_BLOCK[CLI_BLOCK.index("# --- baseten-cli-ssh ---") :]
+
+
+@pytest.mark.parametrize(
+    ("above", "status", "cli_serves"),
+    [
+        (False, "warn", []),  # below sshsetup's block: it serves nothing, its hook still runs
+        (True, "fail", ["training-job-*.ssh.baseten.co", "model-*.ssh.baseten.co",
+                        "*.model-*.ssh.baseten.co"]),
+    ],
+)  # fmt: skip
+def test_the_go_cli_block_beside_sshsetups_is_named_with_the_hosts_it_serves(
+    healthy_home: DoctorHome, above: bool, status: str, cli_serves: list[str]
+) -> None:
+    block = CLI_BLOCK.replace("@HOME@", str(healthy_home.home))
+    ours = healthy_home.config.read_text()
+    healthy_home.config.write_text(block + ours if above else ours + block)
+
+    check = healthy_home.doctor().checks["block.other_clients"]
+
+    assert check["status"] == status
+    (other,) = check["details"]["other_blocks"]
+    assert (other["client"], other["serves"]) == ("baseten ssh setup", cli_serves)
+    assert "sshsetup setup --migrate" in check["fix"]
+    assert (
+        "the sshsetup block serves " + ("no host" if above else "training-job-*") in check["seen"]
+    )

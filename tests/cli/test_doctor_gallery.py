@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import time
 from pathlib import Path
 from typing import Any
@@ -396,6 +397,14 @@ def test_gallery_starts_from_a_machine_where_everything_passes(healthy_home: Doc
 # --- check ids ------------------------------------------------------------------------------
 
 
+def closed_port() -> int:
+    """A loopback port nothing listens on (bound, then closed)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
 def test_every_check_id_the_gallery_produces_is_a_member_and_every_member_is_produced(
     healthy_home: DoctorHome,
 ) -> None:
@@ -405,6 +414,9 @@ def test_every_check_id_the_gallery_produces_is_a_member_and_every_member_is_pro
     reported: set[str] = set()
     for run in (healthy_home.doctor(), healthy_home.doctor("github.com")):
         reported |= set(run.checks)  # DoctorRun: each is a member
+    # A job's state is asked of the API (here a closed loopback port: workload.state warns).
+    healthy_home.env["BASETEN_BASE_URL"] = f"http://127.0.0.1:{closed_port()}"
+    reported |= set(healthy_home.doctor("training-job-gallery-0.ssh.baseten.co").checks)
     assert healthy_home.run("setup", "--use-keychain").returncode == 0  # effective.usekeychain
     reported |= set(healthy_home.doctor().checks)
     no_ssh = {"SSHSETUP_SSH": str(healthy_home.home / "no-ssh-here")}

@@ -18,7 +18,7 @@ from sshsetup.exit_codes import ExitCode
 
 pytestmark = pytest.mark.posix_only
 
-TRAINING_HOST, MODEL_HOST = EXAMPLE_HOSTS
+TRAINING_HOST, MODEL_HOST, ENVIRONMENT_HOST = EXAMPLE_HOSTS
 OTHER_HOSTS = ("build", "example.org", "other.ssh.baseten.co")
 IGNORED_IN_COMPARISON = frozenset({"ignoreunknown"})
 
@@ -48,7 +48,11 @@ class FixtureRun:
         assert cut_block(self.data) == self.original
 
     def assert_block_effective(self, forward_agent: bool = False) -> None:
-        for host, user in ((TRAINING_HOST, "baseten"), (MODEL_HOST, "app")):
+        for host, user in (
+            (TRAINING_HOST, "baseten"),
+            (MODEL_HOST, "app"),
+            (ENVIRONMENT_HOST, "app"),
+        ):
             effective = self.home.ssh_g(host)
             assert effective.returncode == 0, effective.stderr
             assert effective.value("user") == user
@@ -157,17 +161,97 @@ def test_match_exec_of_another_tool_block_goes_above_it(home: Home) -> None:
     run.assert_other_hosts_unchanged()
 
 
-def test_truss_block_kept_without_consent_and_block_wins(home: Home) -> None:
-    run = run_fixture(home, "truss-block.conf")
-    run.assert_ok()
-    run.assert_block_at(1)
-    run.assert_outside_untouched()
-    run.assert_block_effective()
-    assert "truss ssh setup" in run.result.stderr and "--replace-truss" in run.result.stderr
+CLIENT_MARKERS = (
+    (b"# --- baseten-ssh ---", b"# --- end baseten-ssh ---"),
+    (b"# --- baseten-cli-ssh ---", b"# --- end baseten-cli-ssh ---"),
+)
+
+
+def without_client_blocks(data: bytes) -> bytes:
+    """``data`` without the lines of truss's and the Go CLI's blocks, markers included."""
+    kept, inside = [], None
+    for line in data.splitlines(keepends=True):
+        stripped = line.strip()
+        if inside is None:
+            inside = next((end for start, end in CLIENT_MARKERS if stripped == start), None)
+            if inside is None:
+                kept.append(line)
+        elif stripped == inside:
+            inside = None
+    return b"".join(kept)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "truss-block.conf",
+        "baseten-cli-block.conf",
+        "baseten-cli-block-crlf.conf",
+        "baseten-cli-block-no-final-newline.conf",
+        "both-client-blocks.conf",
+    ],
+)
+def test_other_clients_blocks_refused_without_consent_file_untouched(home: Home, name: str) -> None:
+    run, mtime = run_rejected(home, name)
+
+    assert run.result.returncode == ExitCode.CONFLICT, str(run.result)
+    assert "--migrate" in run.result.stderr and "was left unchanged" in run.result.stderr
+    run.assert_untouched(mtime)
+
+
+def test_status_says_which_client_block_serves_which_hosts(home: Home) -> None:
+    home.install_fixture("both-client-blocks.conf")
+
     status = json.loads(home.run("status", "--json").stdout)
-    span = block_span(run.data)
-    truss_first = span[1] + 2
-    assert status["truss_block"] == {"first_line": truss_first, "last_line": truss_first + 16}
+
+    truss, cli = status["other_blocks"]
+    assert (truss["client"], truss["first_line"], truss["last_line"]) == ("truss ssh setup", 7, 23)
+    assert truss["serves"] == ["training-job-*.ssh.baseten.co", "model-*.ssh.baseten.co"]
+    assert (cli["client"], cli["first_line"], cli["last_line"]) == ("baseten ssh setup", 25, 50)
+    assert cli["serves"] == ["*.model-*.ssh.baseten.co"]  # truss's block comes first for the rest
+    assert status["installed"] is False
+
+
+@pytest.mark.parametrize(
+    ("name", "block_line", "eol"),
+    [
+        ("baseten-cli-block.conf", 5, b"\n"),  # above the comment and `Host *` it sits after
+        ("baseten-cli-block-crlf.conf", 5, b"\r\n"),
+        ("baseten-cli-block-no-final-newline.conf", 1, b"\n"),  # where the Go CLI's block was
+        ("both-client-blocks.conf", 1, b"\n"),  # above `Host *`, which would shadow it
+    ],
+)
+def test_migrate_takes_out_the_clients_blocks_and_ssh_uses_sshsetup_s(
+    home: Home, name: str, block_line: int, eol: bytes
+) -> None:
+    run = run_fixture(home, name, "--migrate")
+
+    run.assert_ok()
+    run.assert_block_at(block_line)
+    assert b"baseten-ssh ---" not in run.data and b"baseten-cli-ssh ---" not in run.data
+    assert cut_block(run.data) == without_client_blocks(run.original)
+    if eol == b"\r\n":
+        assert run.data.count(b"\n") == run.data.count(b"\r\n")
+    assert run.data.endswith(b"\n") == run.original.endswith(b"\n")
+    run.assert_block_effective()
+    run.assert_other_hosts_unchanged()
+    assert "taking out the block written by `baseten ssh setup`" in run.result.stderr
+    assert "sshsetup remove" in run.result.stderr  # how to go back to the Go CLI
+    migrated = json.loads(home.run("setup", "--json").stdout)
+    assert migrated["migrated"] == [] and migrated["changed"] is False
+
+
+def test_migrate_reports_the_blocks_it_took_out(home: Home) -> None:
+    home.install_fixture("both-client-blocks.conf")
+
+    result = json.loads(home.run("setup", "--yes", "--migrate", "--json").stdout)
+
+    assert result["migrated"] == [
+        {"client": "truss ssh setup", "first_line": 7, "last_line": 23},
+        {"client": "baseten ssh setup", "first_line": 25, "last_line": 50},
+    ]
+    assert home.ssh_g("build").value("user") == "me"  # `Host *` comes first, as before
+    assert home.ssh_g(ENVIRONMENT_HOST).value("user") == "app"
 
 
 def test_truss_block_replaced_with_consent(home: Home) -> None:

@@ -24,7 +24,7 @@ from sshsetup.exit_codes import ExitCode
 
 pytestmark = pytest.mark.posix_only
 
-TRAINING_HOST, MODEL_HOST = EXAMPLE_HOSTS
+TRAINING_HOST, MODEL_HOST, ENVIRONMENT_HOST = EXAMPLE_HOSTS
 USER_CONFIG = b"# my hosts\nHost build\n  HostName build.example.com\n\nHost *\n  User me\n"
 OLD_MTIME_NS = 1_000_000_000 * 1_000_000_000  # 2001-09-09: any rewrite moves it
 
@@ -376,3 +376,29 @@ def test_truss_key_offered_and_taken_by_default_without_terminal(home: Home) -> 
     assert not (home.key_dir / "id_ed25519").exists()
     status = json.loads(ok(home.run("status", "--json")).stdout)
     assert status["key"]["path"] == str(truss_key)
+
+
+@pytest.mark.parametrize(
+    ("host", "user"),
+    [
+        (TRAINING_HOST, "baseten"),
+        (MODEL_HOST, "app"),
+        (ENVIRONMENT_HOST, "app"),
+        ("training-job-x-0.model-y.ssh.baseten.co", "baseten"),  # training and environment globs
+        ("model-a-b.model-c.ssh.baseten.co", "app"),  # model and environment globs
+    ],
+)
+def test_each_name_matches_one_section_and_runs_one_hook(home: Home, host: str, user: str) -> None:
+    """The environment section excludes what the sections above it serve
+    (docs/ssh-config.md#one-section-per-host-name): `ssh -G -v` logs one hook run."""
+    ok(home.run("setup"))
+
+    verbose = subprocess.run(
+        ["ssh", "-G", "-v", "-F", str(home.config), host],
+        capture_output=True, text=True, env={**home.env, "SSHSETUP_NO_FETCH": "1"},
+        stdin=subprocess.DEVNULL, timeout=30,
+    )  # fmt: skip
+
+    assert verbose.returncode == 0, verbose.stderr
+    assert verbose.stderr.count("Executing command:") == 1, verbose.stderr
+    assert home.ssh_g(host).value("user") == user

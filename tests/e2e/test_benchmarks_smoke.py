@@ -22,6 +22,11 @@ CONNECT_FIGURES = {
     "cold_api_round_trips_training",
     "first_contact_api_round_trips_training",
     "cold_api_round_trips_model",
+    "warm_api_round_trips_training",
+    "warm_api_round_trips_model",
+    "warm_api_round_trips_environment",
+    "cold_api_round_trips_environment",
+    "promoted_api_round_trips_environment",
     "cold_vs_warm",
     "throughput_download",
     "throughput_upload",
@@ -35,11 +40,7 @@ EDITOR_FIGURES = {
     for operation in ("setup", "noop_setup", "remove")
     for size in (*SMOKE_SIZES, "growth")
 }
-TIMED_FIGURES = CONNECT_FIGURES - {
-    "cold_api_round_trips_training",
-    "first_contact_api_round_trips_training",
-    "cold_api_round_trips_model",
-}
+TIMED_FIGURES = {name for name in CONNECT_FIGURES if "api_round_trips" not in name}
 
 
 def test_smoke_run_writes_a_number_for_every_figure(tmp_path: Path) -> None:
@@ -71,6 +72,15 @@ def test_smoke_run_writes_a_number_for_every_figure(tmp_path: Path) -> None:
         "search": 1, "sign_training": 1,
     }  # fmt: skip
     assert figures["cold_api_round_trips_model"]["details"]["per_endpoint"] == {"sign_model": 1}
+    # Per host form: a warm connect asks nothing, but an environment host its environment;
+    # it signs only when that is cold or the environment moved to another deployment.
+    for form in ("training", "model"):
+        assert figures[f"warm_api_round_trips_{form}"]["details"]["per_endpoint"] == {}
+    assert figures["warm_api_round_trips_environment"]["details"]["per_endpoint"] == {
+        "environment": 1,
+    }  # fmt: skip
+    for name in ("cold_api_round_trips_environment", "promoted_api_round_trips_environment"):
+        assert figures[name]["details"]["per_endpoint"] == {"environment": 1, "sign_model": 1}
     table_rows = [line for line in done.stdout.splitlines() if line.startswith("| ")]
     for figure in figures.values():
         assert any(row.startswith(f"| {figure['title']} ") for row in table_rows), figure["title"]

@@ -120,7 +120,7 @@ def test_no_fetch_never_calls_the_api(client: Client) -> None:
         ("404", {}, ("not found or is not running",)),
         ("503", {}, ("failed (HTTP 503",)),
         ("slow", {"SSHSETUP_API_TIMEOUT": "0.5"}, ("did not answer within 0.5 s",)),
-        ("no_key", {"BASETEN_API_KEY": None}, ("no API key for remote", "sshsetup login")),
+        ("no_key", {"BASETEN_API_KEY": None}, ("no credential for remote", "sshsetup login")),
     ],
 )
 def test_hook_failures_give_one_line_and_exit_0(

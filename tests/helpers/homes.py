@@ -40,6 +40,10 @@ TRUSSRC_FIXTURES = FIXTURES_DIR / "trussrc"
 INHERITED_CREDENTIAL_ENV = (
     "BASETEN_API_KEY",
     "BASETEN_BASE_URL",
+    "BASETEN_CONFIG_DIR",
+    "BASETEN_PROFILE",
+    "BASETEN_MANAGEMENT_API_URL_OVERRIDE",
+    "BASETEN_REMOTE_URL",
     "USER_TRUSSRC_PATH",
     "PYTHON_KEYRING_BACKEND",
     "XDG_DATA_HOME",
@@ -207,18 +211,21 @@ class Home:
         changes: Mapping[str, str | None] | None = None,
         connect_path_flags: bool = False,
     ) -> dict[str, object]:
-        """resolve_api_key and api_key_source, called in a fresh process of this home.
+        """The credential lookup (``look_up``), called in a fresh process of this home: the
+        secret as ``key``, its scheme, and where it was found.
 
         ``connect_path_flags``: run as the Match hook and ProxyCommand do, ``python -I -S``.
         """
         script = (
             "import json, os, sys\n"
             "sys.path.insert(0, sys.argv[2])\n"
-            "from sshsetup.connect.credentials import api_key_source, resolve_api_key\n"
+            "from sshsetup.connect.credentials import look_up\n"
             "from sshsetup.paths import Paths\n"
             "files = Paths.from_environment(os.environ).credential_files\n"
-            "print(json.dumps({'key': resolve_api_key(sys.argv[1], files, os.environ),\n"
-            "                  **api_key_source(sys.argv[1], files, os.environ).to_json()}))\n"
+            "found, source = look_up(sys.argv[1], files, os.environ)\n"
+            "print(json.dumps({'key': found and found.secret, 'scheme': found and found.scheme,\n"
+            "                  'api_base_url': found and found.api_base_url,\n"
+            "                  **source.to_json()}))\n"
         )
         flags = ["-I", "-S"] if connect_path_flags else []
         completed = subprocess.run(

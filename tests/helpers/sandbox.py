@@ -26,7 +26,7 @@ from helpers.homes import Home
 from sshsetup.connect.settings import Settings
 from sshsetup.paths import Paths
 from sshsetup.sandbox import Sandbox
-from sshsetup.sandbox.api import project_of_job
+from sshsetup.sandbox.workloads import project_of_job
 from sshsetup.setup_plan import installation_for, write_installation
 
 CLIENT_VERSION = "sshsetup-tests"

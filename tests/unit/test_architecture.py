@@ -109,17 +109,23 @@ def test_grammar_placement_and_sandbox_agree_with_the_workload_table() -> None:
     assert all(
         fnmatch.fnmatchcase(host, baseten.ANY_HOST_GLOB) for host in sandbox_home.EXAMPLE_HOSTS
     )
+    ids = {"project": "p", "job": "j", "model": "m", "deployment": "d", "environment": "e"}
     routed = {
         name
         for template in (
             baseten.SEARCH_JOBS_PATH,
-            baseten.SIGN_TRAINING_PATH.format(project="p", job="j"),
-            baseten.SIGN_MODEL_PATH.format(model="m", deployment="d"),
+            baseten.SIGN_TRAINING_PATH,
+            baseten.SIGN_MODEL_PATH,
+            baseten.ENVIRONMENT_PATH,
+            baseten.TRAINING_JOB_PATH,
+            baseten.AUTH_CODES_PATH,
+            baseten.SESSION_PATH,
+            baseten.JOB_SESSION_PATH,
         )
-        for name, pattern in sandbox_api.ROUTES
-        if pattern.fullmatch(template)
+        for name, _, pattern in sandbox_api.ROUTES
+        if pattern.fullmatch(template.format(session="s", **ids))
     }
-    assert routed == {"search", "sign_training", "sign_model"}
+    assert routed == {name for name, _, _ in sandbox_api.ROUTES}
     assert baseten.workload_of(baseten.TRAINING).remote_user == sandbox_api.TRAINING_PRINCIPAL
     assert baseten.workload_of(baseten.MODEL).remote_user == sandbox_api.MODEL_PRINCIPAL
 

@@ -5,7 +5,16 @@ from __future__ import annotations
 
 import pytest
 
-from sshsetup.baseten import MODEL, TRAINING, HostName, HostNameError, parse_host
+from sshsetup.baseten import (
+    ENVIRONMENT,
+    MODEL,
+    TRAINING,
+    HostName,
+    HostNameError,
+    parse_host,
+    workload_matching,
+    workload_of,
+)
 
 
 @pytest.mark.parametrize(
@@ -123,3 +132,50 @@ def test_parsed_host_is_immutable_and_compares_by_value() -> None:
     assert hash(host) == hash(parse_host("training-job-x-0.ssh.baseten.co"))
     assert host != parse_host("training-job-x-1.ssh.baseten.co")
     assert isinstance(host, HostName) and "job_id='x'" in repr(host)
+
+
+@pytest.mark.parametrize(
+    ("text", "environment", "model_id", "remote", "api_prefix"),
+    [
+        ("production.model-abc123.ssh.baseten.co", "production", "abc123", None, None),
+        ("Staging.Model-ABC.dev.ssh.baseten.co", "staging", "abc", "dev", None),
+        ("canary-2.model-m1.dev.mc-dev.ssh.baseten.co", "canary-2", "m1", "dev", "mc-dev"),
+    ],
+)
+def test_environment_hosts_split_environment_model_remote_and_prefix(
+    text: str, environment: str, model_id: str, remote: str | None, api_prefix: str | None
+) -> None:
+    host = parse_host(text)
+    assert (host.kind, host.environment, host.model_id) == (ENVIRONMENT, environment, model_id)
+    assert (host.remote, host.api_prefix, host.deployment_id) == (remote, api_prefix, None)
+    assert host.workload == f"environment {environment} of model {model_id}"
+    assert workload_matching(host.name) is workload_of(ENVIRONMENT)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        # A first label naming a training job or a model deployment wins, as in the block,
+        # whose earlier sections serve these names (docs/baseten-protocol.md#environment-hostnames).
+        ("training-job-x-0.model-y.ssh.baseten.co", TRAINING),
+        ("model-a-b.model-c.ssh.baseten.co", MODEL),
+        ("production.model-c.ssh.baseten.co", ENVIRONMENT),
+    ],
+)
+def test_a_name_is_read_as_the_block_section_that_serves_it(text: str, kind: str) -> None:
+    assert parse_host(text).kind == kind
+    assert workload_matching(text) is workload_of(kind)
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ("production.model-abc-def.ssh.baseten.co", "bare model id, without a deployment"),
+        ("production.model-.ssh.baseten.co", "expected <environment>.model-<model_id>"),
+        ("production.dev.ssh.baseten.co", "or be an environment followed by 'model-<model_id>'"),
+    ],
+)
+def test_malformed_environment_names_say_what_is_wrong(text: str, why: str) -> None:
+    with pytest.raises(HostNameError) as caught:
+        parse_host(text)
+    assert why in caught.value.message

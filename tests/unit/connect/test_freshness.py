@@ -79,7 +79,9 @@ def fetch(lifetime: int, backdate: int, skew: float, answer_delay: float, transi
     )
     date_header = math.floor(SIGNED_AT + answer_delay)
     received = SIGNED_AT + answer_delay + transit + skew
-    session = Session("jwt", "localhost:1", received, SIGNED_AT + lifetime, received - date_header)
+    session = Session(
+        "jwt", "localhost:1", received, SIGNED_AT + lifetime, clock_offset=received - date_header
+    )
     return Fetch(certificate, session)
 
 

@@ -12,8 +12,8 @@ from helpers.hostile_api import MODEL_HOST, Answer, HostileApi, Seen, fake_jwt, 
 
 from sshsetup.baseten import parse_host
 from sshsetup.connect import http
-from sshsetup.connect.api import SigningClient, api_key_authorization
-from sshsetup.connect.credentials import shares_secret
+from sshsetup.connect.api import SigningClient
+from sshsetup.connect.credentials import Credential, KeySource, shares_secret
 from sshsetup.errors import ApiError, NetworkError, SshsetupError
 
 KEY = "k3yAbCdEf.0123456789SECRETabcdefGHIJ"
@@ -21,9 +21,13 @@ HOST = parse_host(MODEL_HOST)
 PUBLIC_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIE1x user@host"
 
 
-def sign(api: HostileApi, timeout: float = 5.0, authorization: str | None = None) -> object:
-    client = SigningClient(api.url, authorization or api_key_authorization(KEY), "dev", timeout)
-    return client.sign(HOST, PUBLIC_KEY)
+def credential(secret: str = KEY, scheme: str = "Api-Key") -> Credential:
+    return Credential(secret, scheme, KeySource("dev", "env", "BASETEN_API_KEY"))
+
+
+def sign(api: HostileApi, timeout: float = 5.0, bearer: str | None = None) -> object:
+    used = credential(bearer, "Bearer") if bearer else credential()
+    return SigningClient(api.url, used, "dev", timeout).sign(HOST, PUBLIC_KEY)
 
 
 def failure(api: HostileApi, timeout: float = 5.0) -> SshsetupError:
@@ -70,7 +74,7 @@ def test_bearer_credentials_are_opaque_and_redacted_too() -> None:
     token = "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ1c2VyIn0.c2lnbmF0dXJlc2lnbmF0dXJl"
     with HostileApi(lambda request: json_answer({"error": f"expired: {token}"}, 403)) as api:
         with pytest.raises(ApiError) as caught:
-            sign(api, authorization=f"Bearer {token}")
+            sign(api, bearer=token)
         assert api.requests()[0].headers["Authorization"] == f"Bearer {token}"
     assert not shares_secret(caught.value.message, token)
 
@@ -210,7 +214,7 @@ def test_an_unusable_api_or_proxy_url_is_bad_input(
 ) -> None:
     if proxy:
         monkeypatch.setenv("HTTPS_PROXY", f"http://{proxy}")
-    client = SigningClient(url, api_key_authorization(KEY), "dev", 5)
+    client = SigningClient(url, credential(), "dev", 5)
     with pytest.raises(SshsetupError) as caught:
         client.sign(HOST, PUBLIC_KEY)
     assert caught.value.exit_code == 3

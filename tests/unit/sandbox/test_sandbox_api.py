@@ -128,8 +128,8 @@ def test_agent_forwarding_and_validity_follow_the_controls(
 
 @pytest.mark.parametrize(
     "authorization",
-    ["", "Api-Key wrong-key", "Bearer {key}", "Api-Key"],
-    ids=["missing", "wrong key", "wrong scheme", "empty key"],
+    ["", "Api-Key wrong-key", "Basic {key}", "Api-Key", "Bearer not-an-issued-token"],
+    ids=["missing", "wrong key", "wrong scheme", "empty key", "unknown bearer token"],
 )
 def test_requests_without_the_right_api_key_get_401_json(
     sandbox: Sandbox, client_key: ClientKey, authorization: str
@@ -140,6 +140,17 @@ def test_requests_without_the_right_api_key_get_401_json(
     assert answer.status == 401
     assert answer.body["error"]
     assert sandbox.api_key not in answer.body["error"]
+
+
+def test_bearer_takes_the_api_key_or_an_issued_access_token(sandbox: Sandbox) -> None:
+    token = sandbox.controls.issue_access_token()
+
+    for credential in (sandbox.api_key, token):
+        answer = call_api(sandbox, SEARCH, {"job_id": "j"}, authorization=f"Bearer {credential}")
+        assert answer.status == 200, answer.body
+    as_key = call_api(sandbox, SEARCH, {"job_id": "j"}, authorization=f"Api-Key {token}")
+    assert as_key.status == 401
+    assert sandbox.controls.authorization_schemes == ["Bearer", "Bearer", "Api-Key"]
 
 
 @pytest.mark.parametrize(

@@ -26,7 +26,7 @@ from sshsetup.sshconfig.splice import strip_block
 
 pytestmark = pytest.mark.posix_only
 
-TRAINING_HOST, MODEL_HOST = EXAMPLE_HOSTS
+TRAINING_HOST, MODEL_HOST, ENVIRONMENT_HOST = EXAMPLE_HOSTS
 OUR_HOSTS = {TRAINING_HOST: "baseten", MODEL_HOST: "app"}
 OTHER_HOSTS = ("alpha", "beta.example.com", "other.ssh.baseten.co")
 INCLUDE_DIR_TOKEN = b"@INC@"
