@@ -12,6 +12,7 @@ import pytest
 
 from sshsetup.connect.atomic_write import write_atomic
 from sshsetup.connect.file_lock import file_lock
+from sshsetup.connect.plaintext_keys import PlaintextKeysProblem, read_plaintext_keys
 from sshsetup.connect.private_files import ensure_private_dir, read_private
 from sshsetup.errors import BadInput
 
@@ -137,3 +138,12 @@ def test_a_lock_file_that_is_a_link_is_refused_and_nothing_is_created(tmp_path: 
     assert "symbolic link" in caught.value.message
     assert f"rm {directory / 'host.lock'}" in caught.value.hint
     assert not (tmp_path / "created-through-the-link").exists()
+
+
+def test_the_plaintext_key_file_is_never_read_through_a_link(tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere.json"
+    elsewhere.write_text('{"api_keys": {"baseten": "planted"}}')
+    elsewhere.chmod(0o600)
+    (tmp_path / "api-keys.plaintext.json").symlink_to(elsewhere)
+    with pytest.raises(PlaintextKeysProblem, match="symbolic link"):
+        read_plaintext_keys(str(tmp_path / "api-keys.plaintext.json"))
