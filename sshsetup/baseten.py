@@ -85,6 +85,10 @@ def workload_matching(hostname: str) -> Workload | None:
 # --- the REST API (docs/baseten-protocol.md#endpoints) ---------------------------------------
 
 DEFAULT_API_BASE_URL = "https://api.baseten.co"
+# Baseten's own domain: its APIs (api.baseten.co, api.<prefix>.baseten.co), the SSH host
+# names, and so the SSH proxies its API may send a client to
+# (docs/baseten-protocol.md#where-the-proxy-address-may-point).
+BASETEN_DOMAIN = "baseten.co"
 API_KEY_ENV = "BASETEN_API_KEY"
 BASE_URL_ENV = "BASETEN_BASE_URL"
 TRUSSRC_ENV = "USER_TRUSSRC_PATH"

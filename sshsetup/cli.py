@@ -304,7 +304,7 @@ def logout(
 
 
 remote_app = typer.Typer(
-    help="List remotes, choose the default one, set a remote's API base URL.",
+    help="List remotes, choose the default one, set a remote's API base URL and proxy hosts.",
     no_args_is_help=True,
 )
 app.add_typer(remote_app, name="remote")
@@ -334,6 +334,17 @@ def remote_set_url(
 ) -> None:
     """Set (or --unset) a remote's API base URL."""
     dispatch("remote_set_url", json_output=json_output, name=name, url=url, unset=unset)
+
+
+@remote_app.command("allow-proxy")
+def remote_allow_proxy(
+    name: str = typer.Argument(..., help="The remote."),
+    host: str = typer.Argument(..., help="The proxy's host name or IP (subdomains included)."),
+    remove: bool = typer.Option(False, "--remove", help="Take HOST off the allow-list."),
+    json_output: bool = JsonOption,
+) -> None:
+    """Allow (or --remove) an SSH proxy host outside the remote's API domain."""
+    dispatch("remote_allow_proxy", json_output=json_output, name=name, host=host, remove=remove)
 
 
 # --- certificates (cert fetch / refresh / status / prune) ----------------------------------

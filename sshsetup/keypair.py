@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sshsetup.baseten import TRUSS_KEY_NAMES
-from sshsetup.connect.atomic_write import ensure_private_dir
 from sshsetup.connect.certfile import fingerprint
+from sshsetup.connect.private_files import ensure_private_dir
 from sshsetup.errors import BadInput
 
 SUPPORTED_KEY_TYPES = ("ssh-ed25519", "ssh-rsa")

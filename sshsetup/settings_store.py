@@ -7,8 +7,9 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from sshsetup.connect.atomic_write import ensure_private_dir, write_atomic
+from sshsetup.connect.atomic_write import write_atomic
 from sshsetup.connect.file_lock import file_lock
+from sshsetup.connect.private_files import ensure_private_dir
 from sshsetup.connect.settings import Remote, Settings, load_settings
 from sshsetup.paths import Paths
 
@@ -18,7 +19,7 @@ KEEP = object()  # with_remote: leave base_url as it is
 def save_settings(path: Path, settings: Settings) -> None:
     ensure_private_dir(path.parent)
     data = json.dumps(settings.to_json(), indent=2, sort_keys=True) + "\n"
-    write_atomic(path, data.encode(), new_file_mode=0o600)
+    write_atomic(path, data.encode(), new_file_mode=0o600, secret=True)
 
 
 def edit_settings(paths: Paths, change: Callable[[Settings], Settings]) -> Settings:

@@ -6,8 +6,9 @@ import json
 import sys
 from pathlib import Path, PurePath
 
-from sshsetup.connect.atomic_write import ensure_private_dir, write_atomic
+from sshsetup.connect.atomic_write import write_atomic
 from sshsetup.connect.installation import Installation
+from sshsetup.connect.private_files import ensure_private_dir
 from sshsetup.connect.settings import BlockOptions, Settings
 from sshsetup.paths import Paths
 from sshsetup.sshconfig.block import BlockSpec, render_block

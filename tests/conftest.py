@@ -27,8 +27,11 @@ from helpers.agents import (
 from helpers.certs import make_key_pair, write_ca
 from helpers.doctor import DoctorHome
 from helpers.homes import Home
+from helpers.hostile_api import HostileApi, point_home_at
+from helpers.hostile_proxy import HostileProxy
 from helpers.sandbox import Client, ClientKey, Workstation, make_client_key, set_up_workstation
 from helpers.splice import Workspace, splice_workspace
+from helpers.users import shared_directory
 
 from sshsetup.paths import Paths
 from sshsetup.sandbox import Sandbox
@@ -187,6 +190,36 @@ def shared_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox
 def station(home: Home, sandbox: Sandbox) -> Workstation:
     """A workstation set up (`sshsetup setup --yes`) and logged in to ``sandbox``."""
     return set_up_workstation(home, sandbox)
+
+
+# --- hostile servers --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def hostile_api() -> Iterator[HostileApi]:
+    """A hostile signing API on loopback; a test sets what it answers (``respond``)."""
+    with HostileApi() as api:
+        yield api
+
+
+@pytest.fixture
+def hostile_home(home: Home, hostile_api: HostileApi) -> Home:
+    """``home`` set up for the connect path and logged in to ``hostile_api``."""
+    return point_home_at(home, hostile_api)
+
+
+@pytest.fixture
+def hostile_proxy(tmp_path: Path) -> Iterator[HostileProxy]:
+    """A hostile SSH proxy (TLS on loopback, trusted through its own CA file)."""
+    with HostileProxy(tmp_path / "hostile-proxy") as proxy:
+        yield proxy
+
+
+@pytest.fixture
+def shared_tmp() -> Iterator[Path]:
+    """A sticky, world-writable directory (like /tmp) where another user prepares attacks."""
+    with shared_directory() as base:
+        yield base
 
 
 # --- doctor ---------------------------------------------------------------------------------

@@ -7,9 +7,9 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from sshsetup.connect.atomic_write import ensure_private_dir
 from sshsetup.connect.file_lock import file_lock
 from sshsetup.connect.installation import Installation, host_of_cert_file, host_of_session_file
+from sshsetup.connect.private_files import ensure_private_dir
 
 
 def cached_hosts(installation: Installation) -> list[str]:

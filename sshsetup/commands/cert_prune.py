@@ -64,6 +64,12 @@ def _prune_reason(installation: Installation, name: str, now: float) -> str | No
         return f"unreadable: {exc}"
     except OSError:
         return None
+    try:
+        session = read_session(installation.session_file(name))
+    except (OSError, ValueError):
+        session = None
+    if session is not None:
+        now = session.signer_time(now)  # as the server will judge it
     if validity(certificate, now) == EXPIRED:
         return f"expired at {format_time(certificate.valid_before)}"
     return None

@@ -92,11 +92,11 @@ def _status(installation: Installation, name: str, now: float) -> HostStatus:
         certificate = parse_certificate(Path(path).read_bytes())
     except (OSError, CertificateError) as exc:
         return HostStatus(name, path, "unreadable", str(exc), None, False, None)
-    problem = cached_certificate_problem(installation, name, now)
     try:
         session = read_session(installation.session_file(name))
     except (OSError, ValueError):
         session = None
+    problem = cached_certificate_problem(installation, name, now, session)
     return HostStatus(
         name,
         path,

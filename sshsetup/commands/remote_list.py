@@ -23,6 +23,7 @@ class RemoteRow:
     default: bool
     base_url: str | None  # configured for this remote (None: BASETEN_BASE_URL or Baseten's)
     api_base_url: str  # in effect
+    allowed_proxy_hosts: list[str]  # besides the API's domain (remote allow-proxy)
     api_key: KeySource
 
 
@@ -38,7 +39,8 @@ class RemoteListResult(Result):
             marker = "*" if row.default else " "
             key = row.api_key
             found = f"{key.source} ({key.location})" if key.source else "none"
-            lines.append(f"{marker} {row.name}: API {row.api_base_url}; key: {found}")
+            proxies = "".join(f"; proxy {host} allowed" for host in row.allowed_proxy_hosts)
+            lines.append(f"{marker} {row.name}: API {row.api_base_url}; key: {found}{proxies}")
         return "\n".join(lines)
 
 
@@ -51,6 +53,7 @@ def run(ctx: Context, request: Request) -> Outcome[RemoteListResult]:
             default=name == settings.default_remote,
             base_url=settings.remotes.get(name, Remote()).base_url,
             api_base_url=api_base_url(name, None, paths.settings_file, ctx.env),
+            allowed_proxy_hosts=settings.remotes.get(name, Remote()).allowed_proxy_hosts,
             api_key=api_key_source(name, paths.credential_files, ctx.env),
         )
         for name in known_remotes(paths, settings, ctx.say)

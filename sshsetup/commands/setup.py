@@ -9,8 +9,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from sshsetup.baseten import EXAMPLE_HOSTS
-from sshsetup.connect.atomic_write import ensure_private_dir
 from sshsetup.connect.file_lock import file_lock
+from sshsetup.connect.private_files import ensure_private_dir
 from sshsetup.connect.settings import BlockOptions, Settings, load_settings
 from sshsetup.context import Context
 from sshsetup.errors import ConsentNeeded, InternalError, SshRejected
@@ -108,6 +108,9 @@ def run(ctx: Context, request: Request) -> Outcome[SetupResult]:
 
 def _setup(ctx: Context, request: Request) -> SetupResult:
     paths = ctx.paths
+    # Before anything is read from or written to them (a dry run creates none).
+    for directory in (paths.key_dir, paths.settings_dir, paths.state_dir):
+        ensure_private_dir(directory, create=not request.dry_run)
     warn = _Warnings(ctx)
     settings = load_settings(paths.settings_file)
     options = _chosen_options(settings.options, request)

@@ -1,20 +1,19 @@
-"""The client of Baseten's SSH endpoints (docs/baseten-protocol.md#endpoints), on urllib:
-signing, the training job lookup, model environments, interactive sessions.
+"""The client of Baseten's SSH endpoints (docs/baseten-protocol.md#endpoints): signing, the
+training job lookup, model environments, interactive sessions.
 
-Every failure becomes an ApiError or NetworkError naming its cause (never the credential):
-401/403, 404, 5xx, other HTTP errors, timeouts, TLS verification, refused connections.
+Requests go through ``connect.http`` (no redirects, one deadline, bounded answers, redacted
+error text; the credential is an opaque Authorization value there). Every failure becomes an
+ApiError or NetworkError naming its cause, never the credential: 401/403, 404, 5xx, other
+HTTP errors, a redirect, a malformed answer, timeouts, TLS verification, refused connections.
+Each request has its own deadline (``SSHSETUP_API_TIMEOUT``) unless the caller set one for a
+series (``deadline``: a fetch under its host's lock, so the lock never outlives it).
 Every request carries ``X-Client-Version`` (docs/baseten-protocol.md#client-identification).
 """
 
 from __future__ import annotations
 
-import http.client
 import json
-import socket
-import ssl
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -33,20 +32,16 @@ from sshsetup.baseten import (
     TRAINING_JOB_PATH,
     HostName,
 )
+from sshsetup.connect import http
 from sshsetup.connect.environment import API_TIMEOUT_ENV, CLIENT_VERSION_ENV
-from sshsetup.errors import ApiError, BadInput, InternalError, NetworkError
+from sshsetup.errors import ApiError, BadInput, InternalError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from sshsetup.connect.credentials import Credential
 
 DEFAULT_TIMEOUT_SECONDS = 30.0
-_MAX_MESSAGE = 300
 _MAX_CLIENT_VERSION = 64
-_TLS_HINT = (
-    "Python could not verify the API's TLS certificate: point SSL_CERT_FILE at a CA bundle "
-    "(e.g. the file `python -m certifi` prints), or install your system's CA certificates"
-)
 
 
 @dataclass(frozen=True)
@@ -54,6 +49,7 @@ class SignedCertificate:
     ssh_certificate: str
     jwt: str
     proxy_address: str
+    server_date: float | None = None  # the signer's clock when it answered (its Date header)
 
 
 @dataclass(frozen=True)
@@ -90,7 +86,7 @@ class InteractiveSession:
 
 
 class HttpError(ApiError):
-    """The API answered with an HTTP error status; ``detail`` is its own words."""
+    """The API answered with an HTTP error status; ``detail`` is its own words, redacted."""
 
     def __init__(self, message: str, hint: str, status: int, detail: str) -> None:
         super().__init__(message, hint)
@@ -147,6 +143,16 @@ class SigningClient:
         self.remote = remote
         self.timeout = timeout
         self.client_version = client_version
+        self.deadline: http.Deadline | None = None  # None: each request has its own
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """What must never appear in a message: the Authorization value, and its secret."""
+        return (self._authorization, self._credential.secret)
+
+    @property
+    def _authorization(self) -> str:
+        return f"{self._credential.scheme} {self._credential.secret}"
 
     def sign(
         self,
@@ -173,7 +179,8 @@ class SigningClient:
             body = {"public_key": public_key}
             if host.replica:
                 body["replica_id"] = host.replica
-        answer = self._post(path, body, host.workload)
+        reply = self._reply("POST", path, body, host.workload)
+        answer = http.parse_json(reply, self._where)
         fields = {}
         for name in ("ssh_certificate", "jwt", "proxy_address"):
             value = answer.get(name) if isinstance(answer, dict) else None
@@ -183,7 +190,7 @@ class SigningClient:
                     hint="the API may have changed; update sshsetup, or report this",
                 )
             fields[name] = value.strip()
-        return SignedCertificate(**fields)
+        return SignedCertificate(**fields, server_date=reply.server_date)
 
     def find_job(self, job_id: str) -> TrainingJob | None:
         """The job search (docs/baseten-protocol.md#training-job-lookup); None: no such job."""
@@ -282,39 +289,46 @@ class SigningClient:
         return self._send("PATCH", path, body, target)
 
     def _send(self, method: str, path: str, body: dict[str, Any] | None, target: str) -> Any:
-        """One request; ``target`` names what it is about, for the messages."""
-        url = self.base_url + path
-        headers = {
-            "Authorization": f"{self._credential.scheme} {self._credential.secret}",
-            "X-Client-Version": self.client_version,
-        }
+        """One request's JSON answer; ``target`` names what it is about, for the messages."""
+        return http.parse_json(self._reply(method, path, body, target), self._where)
+
+    def _reply(
+        self, method: str, path: str, body: dict[str, Any] | None, target: str
+    ) -> http.Reply:
+        """The API's successful answer; every other one becomes its ApiError."""
+        headers = {"X-Client-Version": self.client_version}
         if body is not None:
             headers["Content-Type"] = "application/json"
-        request = urllib.request.Request(
-            url,
-            data=None if body is None else json.dumps(body).encode(),
-            method=method,
+        reply = http.send(
+            method,
+            self.base_url + path,
+            authorization=self._authorization,
+            deadline=self.deadline or http.Deadline(self.timeout),
+            body=None if body is None else json.dumps(body).encode(),
             headers=headers,
         )
-        try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                raw = response.read()
-        except urllib.error.HTTPError as exc:
-            raise self._http_error(exc, target) from None
-        except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
-            raise self._network_error(exc) from None
-        try:
-            return json.loads(raw)
-        except ValueError:
-            raise ApiError(
-                f"the API at {url} answered with something that is not JSON",
-                hint="check the remote's API URL (`sshsetup login --remote NAME`) and "
-                "BASETEN_BASE_URL",
-            ) from None
+        if 300 <= reply.status < 400:
+            raise self._redirect_error(reply)
+        if not 200 <= reply.status < 300:
+            raise self._http_error(reply, target)
+        return reply
 
-    def _http_error(self, exc: urllib.error.HTTPError, target: str) -> HttpError:
-        code = exc.code
-        said = _error_message(exc)
+    @property
+    def _where(self) -> str:
+        return urllib.parse.urlsplit(self.base_url).netloc or self.base_url
+
+    def _redirect_error(self, reply: http.Reply) -> ApiError:
+        target = http.redact(http.public_location(reply.location or "(nowhere)"), self.secrets)
+        return ApiError(
+            f"the API at {self.base_url} answered HTTP {reply.status}, redirecting to {target}; "
+            "sshsetup never follows a redirect, so your credentials went nowhere else",
+            hint=f"if the API has moved, point remote {self.remote!r} at its new address: "
+            f"`sshsetup remote set-url {self.remote} URL`",
+        )
+
+    def _http_error(self, reply: http.Reply, target: str) -> HttpError:
+        code = reply.status
+        said = http.error_message(reply, self.secrets)
         detail = f"HTTP {code}: {said}"
         if code == 401:
             return HttpError(
@@ -353,36 +367,6 @@ class SigningClient:
             said,
         )
 
-    def _network_error(self, exc: BaseException) -> NetworkError:
-        reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
-        where = urllib.parse.urlsplit(self.base_url).netloc or self.base_url
-        if isinstance(reason, ssl.SSLCertVerificationError):
-            return NetworkError(
-                f"TLS verification of the API at {where} failed "
-                f"({reason.verify_message or reason})",
-                hint=_TLS_HINT,
-            )
-        if isinstance(reason, (socket.timeout, TimeoutError)):
-            return NetworkError(
-                f"the API at {where} did not answer within {self.timeout:g} s",
-                hint=f"check your network, or allow longer with {API_TIMEOUT_ENV}=<seconds>",
-            )
-        if isinstance(reason, ConnectionRefusedError):
-            return NetworkError(
-                f"the API at {where} refused the connection",
-                hint="check the remote's API URL and BASETEN_BASE_URL; is the service up?",
-            )
-        if isinstance(reason, ssl.SSLError):
-            return NetworkError(
-                f"TLS with the API at {where} failed ({reason})",
-                hint=_TLS_HINT,
-            )
-        text = getattr(reason, "strerror", None) or str(reason)
-        return NetworkError(
-            f"cannot reach the API at {where} ({text})",
-            hint="check your network connection and the remote's API URL",
-        )
-
 
 def _quote(value: str | None) -> str:
     return urllib.parse.quote(value or "", safe="")
@@ -404,19 +388,3 @@ def _session(entry: dict[str, Any]) -> InteractiveSession:
         expires_at=_optional_text(entry.get("expires_at")),
         working_directory=_optional_text(entry.get("working_directory")),
     )
-
-
-def _error_message(exc: urllib.error.HTTPError) -> str:
-    """The API's own words (JSON error/detail/message, or a list's first item)."""
-    try:
-        body = json.loads(exc.read() or b"null")
-    except (ValueError, OSError):
-        body = None
-    message: Any = None
-    if isinstance(body, dict):
-        message = body.get("error") or body.get("detail") or body.get("message")
-    elif isinstance(body, list) and body:
-        message = body[0]
-    text = str(message) if message else str(exc.reason or "no details")
-    text = " ".join(text.split())
-    return text if len(text) <= _MAX_MESSAGE else text[: _MAX_MESSAGE - 3] + "..."

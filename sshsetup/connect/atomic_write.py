@@ -2,8 +2,14 @@
 
 Lean on purpose (``os`` only): the Match hook writes certificates through it.
 
-- A symlink (dotfile managers) keeps its link: the target is written.
-- The mode of an existing file is kept; a new file gets ``new_file_mode``.
+- An ordinary file (the ssh config): a symlink (dotfile managers) keeps its link and the
+  target is written; the mode of an existing file is kept; a new file gets ``new_file_mode``.
+- A secret (``secret=True``: certificates, sessions, keys, settings): no link is followed
+  (a link at the path is replaced, never written through), and the existing file's mode is
+  kept only when the file is the user's own and no looser than ``new_file_mode``: a secret
+  never inherits another file's mode (docs/certificates.md#private-directories-and-links).
+- The temp file is created ``O_EXCL`` (never through a link) and gets its mode before any
+  byte is written.
 - A crash at any point leaves the old file or the new one, never a partial one;
   a temp file left by a killed writer is ignored by readers and swept by the next write.
 """
@@ -13,6 +19,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from sshsetup.connect.private_files import NO_FOLLOW
+
+_BINARY = getattr(os, "O_BINARY", 0)
+
 TEMP_PREFIX = ".sshsetup-tmp-"
 # Fault injection for the crash tests: the writer pauses at this point (for the file named
 # by _PAUSE_FILE_ENV, when set) so that a test can kill it there.
@@ -21,41 +31,26 @@ _PAUSE_FILE_ENV = "SSHSETUP_TEST_PAUSE_FILE"
 _STALE_TEMP_SECONDS = 3600
 
 
-def ensure_private_dir(directory: Path) -> None:
-    """Create ``directory`` and any missing parents with mode 0700 (never loosen existing ones)."""
-    missing = []
-    current = Path(directory)
-    while not current.exists():
-        missing.append(current)
-        if current.parent == current:
-            break
-        current = current.parent
-    for path in reversed(missing):
-        try:
-            os.mkdir(path, 0o700)
-        except FileExistsError:
-            pass
-
-
 def resolve_target(path: Path) -> Path:
     """The regular file a write to ``path`` must replace (following symlinks)."""
     return Path(os.path.realpath(path))
 
 
-def write_atomic(path: Path, data: bytes, new_file_mode: int = 0o600) -> Path:
+def write_atomic(
+    path: Path, data: bytes, new_file_mode: int = 0o600, *, secret: bool = False
+) -> Path:
     """Replace ``path`` with ``data`` atomically; returns the file actually written."""
-    target = resolve_target(path)
+    target = Path(os.path.abspath(path)) if secret else resolve_target(path)
     directory = target.parent
-    try:
-        mode = os.stat(target).st_mode & 0o7777
-    except FileNotFoundError:
-        mode = new_file_mode
+    mode = _secret_mode(target, new_file_mode) if secret else _kept_mode(target, new_file_mode)
     _sweep_stale_temps(directory, target.name)
     temp = directory / f"{TEMP_PREFIX}{target.name}-{os.getpid()}-{os.urandom(4).hex()}"
     paused = os.environ.get(_PAUSE_FILE_ENV, target.name) == target.name
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | NO_FOLLOW | _BINARY, 0o600)
     try:
         try:
+            if os.name != "nt":
+                os.fchmod(fd, mode)
             if paused and os.environ.get(_PAUSE_ENV) == "during-write":
                 _write_all(fd, data[: len(data) // 2])
                 _pause("during-write")
@@ -63,8 +58,6 @@ def write_atomic(path: Path, data: bytes, new_file_mode: int = 0o600) -> Path:
             os.fsync(fd)
         finally:
             os.close(fd)
-        if os.name != "nt":
-            os.chmod(temp, mode)
         if paused:
             _pause("before-rename")
         os.replace(temp, target)
@@ -76,6 +69,26 @@ def write_atomic(path: Path, data: bytes, new_file_mode: int = 0o600) -> Path:
         raise
     _fsync_directory(directory)
     return target
+
+
+def _kept_mode(target: Path, new_file_mode: int) -> int:
+    try:
+        return os.stat(target).st_mode & 0o7777
+    except FileNotFoundError:
+        return new_file_mode
+
+
+def _secret_mode(target: Path, new_file_mode: int) -> int:
+    """The existing file's mode if it is the user's own regular file and no looser than
+    ``new_file_mode``; else ``new_file_mode``."""
+    try:
+        info = os.lstat(target)
+    except FileNotFoundError:
+        return new_file_mode
+    mode = info.st_mode & 0o7777
+    ours = os.name == "nt" or info.st_uid == os.geteuid()
+    regular = info.st_mode & 0o170000 == 0o100000
+    return mode if ours and regular and not mode & ~new_file_mode else new_file_mode
 
 
 def _sweep_stale_temps(directory: Path, name: str) -> None:

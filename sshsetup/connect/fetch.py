@@ -2,9 +2,13 @@
 
 One host's fetch runs under that host's lock, and the freshness check is repeated inside
 it: when two connections to the same host start together, the second finds the first
-one's certificate and signs nothing. The certificate and the session are each written
-atomically, 0600, in 0700 directories. Used by the Match hook and the ProxyCommand (when
-their fast path finds nothing usable) and by ``sshsetup cert fetch|refresh``.
+one's certificate and signs nothing. The API's answer is checked before anything is
+written (``validation`` for the certificate, ``proxy_policy`` for the proxy address); the
+certificate and the session are then each written atomically, 0600, never through a link,
+in private directories (``private_files``). The API calls made under the lock share one
+deadline, so the lock is never held much past ``SSHSETUP_API_TIMEOUT``. Used by the Match hook
+and the ProxyCommand (when their fast path finds nothing usable) and by
+``sshsetup cert fetch|refresh``.
 
 An environment host first asks which deployment its environment serves (one round-trip,
 every time: model_environment), and reuses the cache only for that deployment. A refused
@@ -22,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sshsetup.baseten import ENVIRONMENT, TRAINING, HostName
-from sshsetup.connect.atomic_write import ensure_private_dir, write_atomic
+from sshsetup.connect.atomic_write import write_atomic
 from sshsetup.connect.certfile import (
     Certificate,
     CertificateError,
@@ -32,14 +36,16 @@ from sshsetup.connect.certfile import (
 from sshsetup.connect.environment import home_directory
 from sshsetup.connect.file_lock import file_lock
 from sshsetup.connect.installation import Installation
+from sshsetup.connect.private_files import ensure_private_dir, read_private
 from sshsetup.connect.session import Session, host_problem, read_session, session_problem
-from sshsetup.errors import ApiError, BadInput, InternalError, SshsetupError
+from sshsetup.errors import BadInput, InternalError, SshsetupError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from sshsetup.connect.api import SigningClient, TrainingJob
 
 _LOCK_SLACK_SECONDS = 15.0
+_LATEST_TIMESTAMP = 2.0**40  # far beyond any token's life; bounds what a hostile JWT claims
 
 
 @dataclass(frozen=True)
@@ -60,9 +66,10 @@ def ensure_host(
 ) -> FetchOutcome:
     """Make sure a usable certificate and session for ``host`` are cached; fetch if not."""
     from sshsetup.connect.api import timeout_from_env
+    from sshsetup.connect.http import Deadline
 
     timeout = timeout_from_env(env)
-    ensure_private_dir(Path(installation.session_dir))
+    ensure_private_dirs(installation)
     client = None
     deployment = None
     if host.kind == ENVIRONMENT:
@@ -77,6 +84,7 @@ def ensure_host(
             return FetchOutcome(host.name, False, None, certificate, deployment)
         if client is None:
             client = client_for(installation, host.remote, host.api_prefix, env, timeout)
+        client.deadline = Deadline(timeout)  # every call under the lock, together
         certificate = _fetch(installation, host, client, deployment)
         return FetchOutcome(host.name, True, reason, certificate, deployment)
 
@@ -181,10 +189,22 @@ def ensure_session(installation: Installation, host: HostName, env: Mapping[str,
     return session
 
 
+def ensure_private_dirs(installation: Installation) -> None:
+    """The directories a fetch writes to (created 0700) or reads settings from, checked."""
+    for directory in (
+        installation.state_dir,
+        installation.session_dir,
+        installation.key_dir,
+        installation.cert_dir,
+    ):
+        ensure_private_dir(directory)
+    ensure_private_dir(installation.settings_dir, create=False)
+
+
 def read_certificate(installation: Installation, cache_key: str) -> Certificate:
     path = installation.cert_file(cache_key)
     try:
-        return parse_certificate(Path(path).read_bytes())
+        return parse_certificate(read_private(path))
     except OSError as exc:
         raise BadInput(
             f"cannot read {path}: {exc.strerror}", hint="check its permissions"
@@ -200,6 +220,9 @@ def _fetch(
 ) -> Certificate:
     from sshsetup.connect.api import HttpError
     from sshsetup.connect.job_state import refused
+    from sshsetup.connect.proxy_policy import check_proxy_address
+    from sshsetup.connect.remotes import allowed_proxy_hosts
+    from sshsetup.connect.validation import checked_certificate
 
     public_key_text, public_key = _public_key(installation)
     project_file = Path(installation.project_file(host.cache_key))
@@ -219,40 +242,42 @@ def _fetch(
         raise refused(
             job, f"Baseten refused to sign a certificate for it (HTTP {exc.status}: {exc.detail})"
         ) from None
-    try:
-        certificate = parse_certificate(signed.ssh_certificate)
-    except CertificateError as exc:
-        raise ApiError(
-            f"the signing API at {client.base_url} returned an unusable certificate ({exc})",
-            hint="report this to Baseten support",
-        ) from None
-    if certificate.public_key != public_key:
-        raise ApiError(
-            f"the signing API at {client.base_url} certified a different public key",
-            hint="report this to Baseten support",
-        )
-    _check_proxy_address(signed.proxy_address, client.base_url)
     now = time.time()
-    session = Session(signed.jwt, signed.proxy_address, now, jwt_expiry(signed.jwt), deployment)
-    ensure_private_dir(Path(installation.cert_dir))
+    clock_offset = 0.0 if signed.server_date is None else now - signed.server_date
+    secrets = (*client.secrets, signed.jwt)
+    certificate = checked_certificate(
+        signed.ssh_certificate, public_key, host, now - clock_offset, client.base_url, secrets
+    )
+    allowed = allowed_proxy_hosts(client.remote, Path(installation.settings_file))
+    check_proxy_address(signed.proxy_address, client.base_url, allowed, client.remote, secrets)
+    session = Session(
+        signed.jwt,
+        signed.proxy_address,
+        now,
+        jwt_expiry(signed.jwt),
+        deployment,
+        clock_offset,
+    )
     write_atomic(
         Path(installation.cert_file(host.cache_key)),
         (signed.ssh_certificate.strip() + "\n").encode(),
         new_file_mode=0o600,
+        secret=True,
     )
     write_atomic(
         Path(installation.session_file(host.cache_key)),
         json.dumps(session.to_json(), indent=2).encode() + b"\n",
         new_file_mode=0o600,
+        secret=True,
     )
     if project is not None and _read_project(project_file) != project:
-        write_atomic(project_file, project.encode(), new_file_mode=0o600)
+        write_atomic(project_file, project.encode(), new_file_mode=0o600, secret=True)
     return certificate
 
 
 def _read_project(path: Path) -> str | None:
     try:
-        return path.read_text().strip() or None
+        return read_private(str(path)).decode().strip() or None
     except (OSError, UnicodeDecodeError):
         return None
 
@@ -265,10 +290,16 @@ def jwt_expiry(token: str) -> float | None:
     payload = parts[1] + "=" * (-len(parts[1]) % 4)
     try:
         claims = json.loads(binascii.a2b_base64(payload.replace("-", "+").replace("_", "/")))
-    except (ValueError, binascii.Error):
+    except (ValueError, binascii.Error, RecursionError):
         return None
     expires = claims.get("exp") if isinstance(claims, dict) else None
-    return float(expires) if isinstance(expires, (int, float)) else None
+    if not isinstance(expires, (int, float)) or isinstance(expires, bool):
+        return None
+    try:
+        value = float(expires)
+    except OverflowError:
+        return None
+    return value if 0 < value < _LATEST_TIMESTAMP else None  # never NaN or infinite
 
 
 def _public_key(installation: Installation) -> tuple[str, bytes]:
@@ -283,15 +314,3 @@ def _public_key(installation: Installation) -> tuple[str, bytes]:
     raise BadInput(
         f"the public key {path} {problem}", hint="run `sshsetup setup` to restore the key pair"
     )
-
-
-def _check_proxy_address(address: str, base_url: str) -> None:
-    from sshsetup.connect.tunnel import ProxyError, split_address
-
-    try:
-        split_address(address)
-    except ProxyError as exc:
-        raise ApiError(
-            f"the signing API at {base_url} returned an unusable proxy address ({exc.message})",
-            hint="report this to Baseten support",
-        ) from None

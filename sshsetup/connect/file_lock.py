@@ -1,4 +1,7 @@
-"""An exclusive inter-process lock on a file, so concurrent runs serialise."""
+"""An exclusive inter-process lock on a file, so concurrent runs serialise.
+
+The lock file lives in a private directory and is opened without following a link
+(docs/certificates.md#private-directories-and-links)."""
 
 from __future__ import annotations
 
@@ -9,14 +12,20 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from sshsetup.connect.atomic_write import ensure_private_dir
-from sshsetup.errors import Locked
+from sshsetup.connect.private_files import ensure_private_dir, open_private
+from sshsetup.errors import BadInput, Locked
 
 
 @contextlib.contextmanager
 def file_lock(path: Path, timeout: float = 60.0) -> Iterator[None]:
     ensure_private_dir(path.parent)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fd = open_private(str(path), os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as exc:
+        raise BadInput(
+            f"cannot open the lock file {path}: {exc.strerror}",
+            hint=f"remove it (`rm {path}`); sshsetup creates a new one",
+        ) from None
     try:
         _acquire(fd, path, timeout)
         try:

@@ -8,6 +8,8 @@ and the error path (the C scanner imports ``json.decoder`` to raise its error).
 
 from __future__ import annotations
 
+from sshsetup.connect.private_files import read_private
+
 TYPE_CHECKING = False  # typing itself costs ~8 ms of imports; mypy still reads the block
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -56,11 +58,16 @@ def loads(text: str) -> Any:
     return value
 
 
-def read_object(path: str) -> dict[str, Any] | None:
-    """The JSON object in ``path``; None if the file is missing; ValueError if it is not one."""
+def read_object(path: str, *, private: bool = False) -> dict[str, Any] | None:
+    """The JSON object in ``path``; None if the file is missing; ValueError if it is not one.
+
+    ``private``: a session's file, never read through a link (private_files)."""
     try:
-        with open(path, "rb") as handle:
-            raw = handle.read()
+        if private:
+            raw = read_private(path)
+        else:
+            with open(path, "rb") as handle:
+                raw = handle.read()
     except FileNotFoundError:
         return None
     try:

@@ -15,6 +15,8 @@ import json
 import os
 import stat
 
+from sshsetup.connect.private_files import read_private
+
 FORMAT_VERSION = 1
 
 
@@ -25,9 +27,8 @@ class PlaintextKeysProblem(Exception):
 def read_plaintext_keys(path: str) -> dict[str, str]:
     """The stored keys by remote; {} when there is no file. Raises PlaintextKeysProblem."""
     try:
-        info = os.stat(path)
-        with open(path, "rb") as handle:
-            raw = handle.read()
+        info = os.lstat(path)
+        raw = read_private(path)  # never through a link
     except FileNotFoundError:
         return {}
     except OSError as exc:

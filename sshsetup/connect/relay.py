@@ -6,7 +6,9 @@ stdin to the proxy while the main thread copies the proxy to stdout. Neither rel
 timeout: an ssh session may be silent for hours.
 Stdin EOF sends TLS close_notify and shuts the socket's write side (the other direction
 keeps flowing); the proxy closing ends the relay. A close without TLS close_notify while
-ssh's side is still open is reported as the proxy cutting the session.
+ssh's side is still open is reported as the proxy cutting the session; a close of any kind
+before a single byte came from the workload's SSH server (the proxy accepted the JWT, then
+the server turned the connection away) as a close before the SSH handshake.
 """
 
 from __future__ import annotations
@@ -47,7 +49,9 @@ def relay_select(channel: TlsChannel, in_fd: int, out_fd: int) -> None:
     with selector:
         selector.register(channel.sock, selectors.EVENT_READ)
         try:
-            _write_all(out_fd, channel.leftover)
+            _deliver(channel, out_fd, channel.leftover)
+            if _ended(channel):  # the proxy's close came with the status byte
+                return
             while True:
                 for key, _ in selector.select():
                     if key.fd == in_fd:
@@ -79,7 +83,7 @@ def relay_threads(channel: TlsChannel, in_fd: int, out_fd: int) -> None:
 
     threading.Thread(target=stdin_to_proxy, name="stdin-to-proxy", daemon=True).start()
     try:
-        _write_all(out_fd, channel.leftover)
+        _deliver(channel, out_fd, channel.leftover)
         while not _to_ssh(channel, channel_read=channel.receive, out_fd=out_fd):
             pass
     except SshGone:
@@ -90,10 +94,7 @@ def _to_proxy(channel: TlsChannel, data: bytes) -> None:
     try:
         channel.send(data)
     except OSError as exc:
-        raise ProxyError(
-            f"the connection to the SSH proxy broke mid-session ({exc.strerror or exc})",
-            hint="the proxy or the workload went away; connect again",
-        ) from None
+        raise _broken(channel, BROKE, exc.strerror or str(exc)) from None
 
 
 def _to_ssh(channel: TlsChannel, channel_read: Callable[[], bytes], out_fd: int) -> bool:
@@ -101,17 +102,43 @@ def _to_ssh(channel: TlsChannel, channel_read: Callable[[], bytes], out_fd: int)
     try:
         data = channel_read()
     except OSError as exc:
-        raise ProxyError(
-            f"the connection to the SSH proxy broke mid-session ({exc.strerror or exc})",
-            hint="the proxy or the workload went away; connect again",
-        ) from None
-    _write_all(out_fd, data)
+        raise _broken(channel, BROKE, exc.strerror or str(exc)) from None
+    _deliver(channel, out_fd, data)
+    return _ended(channel)
+
+
+def _ended(channel: TlsChannel) -> bool:
+    """True once the proxy closed cleanly; ProxyError if it cut the session short."""
+    if channel.eof is not None and not channel.write_closed and not channel.delivered:
+        raise _broken(channel, CLOSED, f"{channel.eof} close")
     if channel.eof == "abrupt" and not channel.write_closed:
-        raise ProxyError(
-            "the SSH proxy closed the connection mid-session (no TLS close_notify)",
-            hint="the proxy or the workload went away; connect again",
-        )
+        raise _broken(channel, CLOSED, "no TLS close_notify")
     return channel.eof is not None
+
+
+BROKE = "the connection to the SSH proxy broke"
+CLOSED = "the SSH proxy closed the connection"
+
+
+def _broken(channel: TlsChannel, what: str, detail: str) -> ProxyError:
+    """The connection ended while ssh still wanted it: before the SSH handshake (not one
+    byte from the workload's SSH server after the status byte), or mid-session."""
+    if not channel.delivered:
+        return ProxyError(
+            f"{what} before the SSH handshake: the proxy accepted the session, but not one "
+            f"byte came from the workload's SSH server ({detail})",
+            hint="the workload's SSH server did not answer or turned the connection away "
+            "(too many at once?); try again in a moment",
+        )
+    return ProxyError(
+        f"{what} mid-session ({detail})",
+        hint="the proxy or the workload went away; connect again",
+    )
+
+
+def _deliver(channel: TlsChannel, out_fd: int, data: bytes) -> None:
+    _write_all(out_fd, data)
+    channel.delivered += len(data)
 
 
 def _write_all(fd: int, data: bytes) -> None:

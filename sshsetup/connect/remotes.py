@@ -94,6 +94,12 @@ def api_base_url(
     return from_env.rstrip("/") if from_env else DEFAULT_API_BASE_URL
 
 
+def allowed_proxy_hosts(remote: str, settings_file: Path) -> list[str]:
+    """The proxy hosts the user allowed for ``remote`` (``sshsetup remote allow-proxy``)."""
+    configured = load_settings(settings_file).remotes.get(remote)
+    return list(configured.allowed_proxy_hosts) if configured is not None else []
+
+
 def remote_for_host(host_remote: str | None, settings_file: Path) -> str:
     """The remote a host belongs to: the one it names, else the default remote."""
     if host_remote:

@@ -28,6 +28,13 @@ class BlockOptions:
 @dataclass
 class Remote:
     base_url: str | None = None  # None: BASETEN_BASE_URL, else https://api.baseten.co
+    # Proxy hosts (and their subdomains) accepted besides the API's own domain (proxy_policy).
+    allowed_proxy_hosts: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        hosts = self.allowed_proxy_hosts
+        if not isinstance(hosts, list) or not all(isinstance(host, str) for host in hosts):
+            raise TypeError("allowed_proxy_hosts must be a list of host names")
 
 
 @dataclass

@@ -70,6 +70,7 @@ class TlsChannel:
         )
         self._lock = threading.Lock()
         self.leftover = b""  # plaintext that came with the status byte
+        self.delivered = 0  # bytes of the SSH session relayed to ssh (after the status byte)
         self.eof: str | None = None  # "clean" (close_notify) or "abrupt" once the proxy closed
         self.write_closed = False  # ssh ended its side: whatever the proxy does next is the end
 
@@ -132,7 +133,8 @@ class TlsChannel:
                 except ssl.SSLEOFError:
                     self.eof = "abrupt"
                     break
-                if not chunk:
+                if not chunk:  # SSLObject.read's answer to the peer's close_notify
+                    self.eof = "clean"
                     break
                 chunks.append(chunk)
             self._flush()  # reading may answer key updates

@@ -11,12 +11,13 @@ import os
 import stat
 from pathlib import Path
 
-from sshsetup.connect.atomic_write import ensure_private_dir, write_atomic
+from sshsetup.connect.atomic_write import write_atomic
 from sshsetup.connect.plaintext_keys import (
     FORMAT_VERSION,
     PlaintextKeysProblem,
     read_plaintext_keys,
 )
+from sshsetup.connect.private_files import ensure_private_dir
 from sshsetup.errors import BadInput
 
 
@@ -65,4 +66,5 @@ def _restrict(path: Path) -> None:
 
 def _write(path: Path, keys: dict[str, str]) -> None:
     data = {"version": FORMAT_VERSION, "api_keys": keys}
-    write_atomic(path, (json.dumps(data, indent=2, sort_keys=True) + "\n").encode(), 0o600)
+    data_bytes = (json.dumps(data, indent=2, sort_keys=True) + "\n").encode()
+    write_atomic(path, data_bytes, 0o600, secret=True)

@@ -47,7 +47,7 @@ from sshsetup.baseten import (
 )
 from sshsetup.sandbox import jwt
 from sshsetup.sandbox.ca import CertificateAuthority, InvalidPublicKey, parse_public_key
-from sshsetup.sandbox.controls import SHUTDOWN_POLL_SECONDS, SandboxControls
+from sshsetup.sandbox.controls import LISTEN_BACKLOG, SHUTDOWN_POLL_SECONDS, SandboxControls
 from sshsetup.sandbox.workloads import SessionRefused, project_of_job
 
 MAX_BODY_BYTES = 64 * 1024
@@ -192,6 +192,7 @@ class SigningApi:
 
 class _ApiServer(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = LISTEN_BACKLOG
     api: SigningApi
 
     def handle_error(self, request: Any, client_address: Any) -> None:

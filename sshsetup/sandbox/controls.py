@@ -11,6 +11,10 @@ from sshsetup.sandbox.workloads import Workloads
 FORCEABLE_STATUSES = (400, 401, 403, 404, 429, 500, 502, 503)
 DEFAULT_CERT_VALIDITY_SECONDS = 3600
 SHUTDOWN_POLL_SECONDS = 0.02  # how long stopping the API or the proxy waits for its thread
+# Pending connections the API and the proxy let the kernel queue; socketserver's default of
+# 5 makes a burst of parallel ssh wait for SYN retransmissions
+# (docs/certificates.md#a-loopback-test-sshd).
+LISTEN_BACKLOG = 256
 
 
 class SandboxControls:

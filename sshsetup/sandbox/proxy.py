@@ -18,7 +18,7 @@ from typing import Any
 
 from sshsetup.baseten import JOB_RUNNING
 from sshsetup.sandbox import jwt
-from sshsetup.sandbox.controls import SHUTDOWN_POLL_SECONDS, SandboxControls
+from sshsetup.sandbox.controls import LISTEN_BACKLOG, SHUTDOWN_POLL_SECONDS, SandboxControls
 
 STATUS_OK = 0x00
 STATUS_REFUSED = 0x01  # JWT malformed, wrongly signed, expired, refused on purpose, job not running
@@ -181,6 +181,7 @@ def _relay(tls: ssl.SSLSocket, upstream: socket.socket, limit: int | None) -> No
 class _ProxyServer(socketserver.ThreadingTCPServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = LISTEN_BACKLOG
     proxy: TlsProxy
 
     def handle_error(self, request: Any, client_address: Any) -> None:

@@ -34,6 +34,9 @@ START_ATTEMPTS = 3
 # Newer sshd (9.8+) slows down clients whose logins fail, which fault tests do on purpose;
 # older ones reject the keyword, so it is dropped when sshd says so.
 PENALTIES_LINE = "PerSourcePenalties no"
+# Connections that may be mid-handshake at once: sshd's default (10:30:100) starts dropping
+# at 10; load tests open 64 at once (docs/certificates.md#a-loopback-test-sshd).
+MAX_STARTUPS = 256
 _rejects_penalties_line: set[str] = set()  # sshd binaries known to reject it
 
 
@@ -235,6 +238,7 @@ class SshServer:
             "PrintMotd no",
             "PrintLastLog no",
             "UseDNS no",
+            f"MaxStartups {MAX_STARTUPS}",
             "LogLevel VERBOSE",
             "Subsystem sftp internal-sftp",
             # $SSH_USER_AUTH names the certificate a session logged in with: its key id shows

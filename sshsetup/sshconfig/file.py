@@ -9,7 +9,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from sshsetup.connect.atomic_write import ensure_private_dir, write_atomic
+from sshsetup.connect.atomic_write import write_atomic
+from sshsetup.connect.private_files import ensure_private_dir
 from sshsetup.errors import BadInput
 from sshsetup.paths import Paths
 from sshsetup.sshconfig.lines import UTF8_BOM, decode
@@ -89,7 +90,7 @@ def backup_config(paths: Paths, config: ConfigFile) -> Path | None:
     ensure_private_dir(paths.backup_dir)
     stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + f"-{time.time_ns() % 1_000_000_000:09d}"
     backup = paths.backup_dir / f"{config.path.name}.{stamp}.bak"
-    write_atomic(backup, config.data, new_file_mode=0o600)
+    write_atomic(backup, config.data, new_file_mode=0o600, secret=True)
     for old in sorted(paths.backup_dir.glob(f"{config.path.name}.*.bak"))[:-BACKUPS_KEPT]:
         old.unlink(missing_ok=True)
     return backup

@@ -190,3 +190,15 @@ def test_environment_hosts_are_fetched_refreshed_and_listed_with_their_deploymen
     assert "now serves deployment dep9" in entry["reason"] and first in entry["reason"]
     (status,) = json.loads(client.run("cert", "status", "--json").stdout)["hosts"]
     assert (status["key_id"], status["deployment"]) == ("model-m1-dep9", "dep9")
+
+
+def test_status_judges_a_short_lived_certificate_as_the_hook_does(client: Client) -> None:
+    """20 s certificates, backdated 60 s: just fetched, the hook reuses them, and status
+    agrees (their life counts from the fetch, not from the backdated valid_after)."""
+    client.sandbox.controls.cert_validity_seconds = 20
+    assert client.run("cert", "fetch", TRAINING_HOST).returncode == 0
+    hosts = json.loads(client.run("cert", "status", "--json").stdout)["hosts"]
+    assert [(entry["state"], entry["problem"]) for entry in hosts] == [("valid", None)]
+    signs = client.sandbox.controls.calls("sign_training")
+    assert client.hook(TRAINING_HOST).stderr == ""
+    assert client.sandbox.controls.calls("sign_training") == signs

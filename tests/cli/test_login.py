@@ -62,8 +62,8 @@ def test_several_remotes_with_their_own_keys_and_urls(home: Home) -> None:
     settings = home.settings_json
     assert settings["default_remote"] == "baseten"
     assert settings["remotes"] == {
-        "baseten": {"base_url": None},
-        "dev": {"base_url": "https://api.dev.example"},
+        "baseten": {"base_url": None, "allowed_proxy_hosts": []},
+        "dev": {"base_url": "https://api.dev.example", "allowed_proxy_hosts": []},
     }
     listed = home.run("remote", "list", "--json")
     assert listed.returncode == 0, listed

@@ -80,6 +80,10 @@ def _stale_certificate(client: Client, case: str) -> str:
 def test_hook_refetches_an_unusable_certificate(client: Client, case: str) -> None:
     assert client.hook(TRAINING_HOST).returncode == 0
     client.cert_file(TRAINING_HOST).write_text(_stale_certificate(client, case))
+    # As if fetched an hour ago (the rule counts a certificate's life from its fetch).
+    session = json.loads(client.session_file(TRAINING_HOST).read_text())
+    session["fetched_at"] = time.time() - 3600
+    client.session_file(TRAINING_HOST).write_text(json.dumps(session))
     signs = client.sandbox.controls.calls("sign_training")
     result = client.hook(TRAINING_HOST)
     assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
@@ -158,14 +162,33 @@ def test_hook_without_connect_json_says_to_run_setup(client: Client) -> None:
     assert_one_clean_line(result, "connect.json is missing", "sshsetup setup")
 
 
-def test_concurrent_hooks_for_one_host_sign_once(client: Client) -> None:
-    client.sandbox.controls.api_latency_seconds = 0.5
+def hooks_at_once(client: Client, count: int) -> None:
+    """``count`` hooks for TRAINING_HOST started together; each exits 0 without a word."""
     command = [sys.executable, "-I", "-S", str(HOOK), str(client.paths.key_dir), TRAINING_HOST]
     runs = [
         subprocess.Popen(command, env=client.env, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
-        for _ in range(3)
+        for _ in range(count)
     ]
     for run in runs:
         _, err = run.communicate(timeout=60)
         assert (run.returncode, err) == (0, b"")
+
+
+def test_concurrent_hooks_for_one_host_sign_once(client: Client) -> None:
+    client.sandbox.controls.api_latency_seconds = 0.5
+    hooks_at_once(client, 3)
+    assert client.sandbox.controls.calls("sign_training") == 1
+
+
+@pytest.mark.parametrize("lifetime", [20, 60])
+def test_short_lived_certificates_sign_once_for_parallel_and_consecutive_hooks(
+    client: Client, lifetime: int
+) -> None:
+    """Certificates living less than the refresh margin (300 s), backdated 60 s by the
+    sandbox: 16 hooks at once sign once, and the hooks that follow reuse the certificate."""
+    client.sandbox.controls.cert_validity_seconds = lifetime
+    hooks_at_once(client, 16)
+    assert client.sandbox.controls.calls("sign_training") == 1
+    for _ in range(3):
+        assert client.hook(TRAINING_HOST).stderr == ""
     assert client.sandbox.controls.calls("sign_training") == 1

@@ -59,7 +59,7 @@ def sign_with_ssh_keygen(
 
 def sign_with_cryptography(
     ca: ed25519.Ed25519PrivateKey,
-    key: ed25519.Ed25519PrivateKey,
+    key: ed25519.Ed25519PrivateKey | ed25519.Ed25519PublicKey,
     valid_after: int | None = None,
     valid_before: int | None = None,
     key_id: bytes = b"crypto-cert",
@@ -69,9 +69,10 @@ def sign_with_cryptography(
     cert_type: SSHCertificateType = SSHCertificateType.USER,
 ) -> str:
     now = int(time.time())
+    public = key.public_key() if isinstance(key, ed25519.Ed25519PrivateKey) else key
     builder = (
         SSHCertificateBuilder()
-        .public_key(key.public_key())
+        .public_key(public)
         .serial(7)
         .type(cert_type)
         .key_id(key_id)

@@ -164,6 +164,34 @@ def ssh_direct(
 # --- a client of the sandbox: the connect path as ssh runs it ---------------------------------
 
 
+def prepare_connect(paths: Paths, refresh_margin_seconds: int = 300) -> None:
+    """What `sshsetup setup` leaves for the connect path: the key pair and connect.json."""
+    make_key_pair(paths.key_file)
+    settings = Settings(refresh_margin_seconds=refresh_margin_seconds)
+    write_installation(paths, installation_for(paths, settings))
+
+
+def run_connect(
+    script: Path, key_dir: Path, host: str, env: dict[str, str], stdin: bytes | None = None
+) -> subprocess.CompletedProcess[str]:
+    """The hook or the ProxyCommand as ssh runs it: ``python -I -S SCRIPT KEY_DIR HOST``."""
+    command = [sys.executable, "-I", "-S", str(script), str(key_dir), host]
+    completed = subprocess.run(
+        command,
+        input=stdin,
+        stdin=subprocess.DEVNULL if stdin is None else None,
+        capture_output=True,
+        env=env,
+        timeout=60,
+    )
+    return subprocess.CompletedProcess(
+        command,
+        completed.returncode,
+        completed.stdout.decode(errors="replace"),
+        completed.stderr.decode(errors="replace"),
+    )
+
+
 @dataclass
 class Client:
     """A temporary home set up the way `sshsetup setup` leaves it (key pair, connect.json),
@@ -183,10 +211,7 @@ class Client:
             "XDG_CONFIG_HOME": str(self.home / "xdg-config"),
         }
         self.paths = Paths.from_environment(self.env)
-        make_key_pair(self.paths.key_file)
-        write_installation(
-            self.paths, installation_for(self.paths, Settings(refresh_margin_seconds=300))
-        )
+        prepare_connect(self.paths)
 
     def cert_file(self, host: str) -> Path:
         return self.paths.cert_dir / f"{host}-cert.pub"
@@ -205,21 +230,7 @@ class Client:
     def _run(
         self, script: Path, host: str, changes: dict[str, str | None], stdin: bytes | None = None
     ) -> subprocess.CompletedProcess[str]:
-        command = [sys.executable, "-I", "-S", str(script), str(self.paths.key_dir), host]
-        completed = subprocess.run(
-            command,
-            input=stdin,
-            stdin=subprocess.DEVNULL if stdin is None else None,
-            capture_output=True,
-            env=self.env_with(changes),
-            timeout=60,
-        )
-        return subprocess.CompletedProcess(
-            command,
-            completed.returncode,
-            completed.stdout.decode(errors="replace"),
-            completed.stderr.decode(errors="replace"),
-        )
+        return run_connect(script, self.paths.key_dir, host, self.env_with(changes), stdin)
 
     def env_with(self, changes: dict[str, str | None]) -> dict[str, str]:
         return changed_env(self.env, changes)
