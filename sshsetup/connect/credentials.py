@@ -2,7 +2,9 @@
 
 Lookup order for remote R (the first source that has a usable key wins):
 
-1. ``keyring``: the OS keyring, service ``sshsetup``, username R (``sshsetup login``).
+1. ``keyring``: the OS keyring, service ``sshsetup``, username R (``sshsetup login``);
+   from the connect path, through keyring where it can import it, else through the OS's
+   own tool (``keyring_access``).
 2. ``file``: ``<settings_dir>/api-keys.plaintext.json``, written only by the explicit
    ``sshsetup login --store file`` for machines without a keyring (see plaintext_keys).
 3. ``env``: ``BASETEN_API_KEY`` (the same key for every remote).
@@ -24,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sshsetup.baseten import API_KEY_ENV
-from sshsetup.connect.keyring_access import backend_name, import_keyring
+from sshsetup.connect.keyring_access import KeyringUnavailable, get_password
 from sshsetup.connect.plaintext_keys import PlaintextKeysProblem, read_plaintext_keys
 from sshsetup.connect.trussrc import find_section, read_trussrc, trussrc_path
 from sshsetup.errors import BadInput
@@ -55,27 +57,29 @@ class KeySource:
 @dataclass(frozen=True)
 class CredentialFiles:
     """Where file-based credentials live: sshsetup's plaintext fallback, and the home that
-    holds ``~/.trussrc``."""
+    holds ``~/.trussrc``; and where keyring was importable when setup ran (connect.json)."""
 
     plaintext_keys_file: str
     home: str
+    keyring_site: str | None = None
 
 
 def resolve_api_key(remote: str, files: CredentialFiles, env: Mapping[str, str]) -> str | None:
     """The API key for ``remote`` from the first source in LOOKUP_ORDER that has one."""
-    key, _ = _look_up(remote, files, env)
+    key, _ = look_up(remote, files, env)
     return key
 
 
 def api_key_source(remote: str, files: CredentialFiles, env: Mapping[str, str]) -> KeySource:
     """Where ``resolve_api_key`` finds the key (and why earlier sources had none)."""
-    _, found = _look_up(remote, files, env)
+    _, found = look_up(remote, files, env)
     return found
 
 
-def _look_up(
+def look_up(
     remote: str, files: CredentialFiles, env: Mapping[str, str]
 ) -> tuple[str | None, KeySource]:
+    """The key (None: none found) and where it was found, or why no source had it."""
     notes: list[str] = []
 
     def found(source: str, location: str, key: str | None) -> tuple[str, KeySource] | None:
@@ -87,7 +91,7 @@ def _look_up(
             return None
         return key.strip(), KeySource(remote, source, location, tuple(notes))
 
-    keyring_name, key = _keyring_lookup(remote, notes)
+    keyring_name, key = _keyring_lookup(remote, files.keyring_site, notes)
     hit = found("keyring", keyring_name, key)
     if hit:
         return hit
@@ -106,7 +110,7 @@ def _look_up(
 
     rc_path = trussrc_path(files.home, env)
     try:
-        sections = read_trussrc(rc_path)
+        sections = read_trussrc(rc_path, files.keyring_site)
     except BadInput as exc:
         notes.append(f"trussrc: {exc.message}")
         sections = None
@@ -157,17 +161,14 @@ def shares_secret(text: str, secret: str, window: int = 8) -> bool:
     return any(secret[i : i + window] in text for i in range(len(secret) - window + 1))
 
 
-def _keyring_lookup(remote: str, notes: list[str]) -> tuple[str, str | None]:
-    """(backend name, key or None); a failing keyring becomes a note."""
+def _keyring_lookup(
+    remote: str, keyring_site: str | None, notes: list[str]
+) -> tuple[str, str | None]:
+    """(where it looked, key or None); a failing keyring becomes a note."""
     try:
-        backend = import_keyring().get_keyring()
-    except Exception as exc:
-        notes.append(f"keyring: not available ({type(exc).__name__})")
-        return "keyring", None
-    name = backend_name(backend)
-    try:
-        key = backend.get_password(KEYRING_SERVICE, remote)
-    except Exception as exc:
-        notes.append(f"keyring ({name}): {type(exc).__name__}")
-        return name, None
-    return name, key if isinstance(key, str) else None
+        return get_password(KEYRING_SERVICE, remote, keyring_site)
+    except KeyringUnavailable as exc:
+        notes.append(f"keyring: not available ({exc})")
+    except Exception as exc:  # a backend failing (locked, no D-Bus): never the key itself
+        notes.append(f"keyring: {type(exc).__name__}")
+    return "keyring", None

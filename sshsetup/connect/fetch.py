@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from sshsetup.baseten import TRAINING, HostName
+from sshsetup.baseten import API_KEY_ENV, TRAINING, HostName
 from sshsetup.connect.atomic_write import ensure_private_dir, write_atomic
 from sshsetup.connect.certfile import (
     Certificate,
@@ -100,19 +100,18 @@ def _fetch(
     installation: Installation, host: HostName, env: Mapping[str, str], timeout: float
 ) -> Certificate:
     from sshsetup.connect.api import SigningClient
-    from sshsetup.connect.credentials import CredentialFiles, resolve_api_key
+    from sshsetup.connect.credentials import CredentialFiles, look_up
     from sshsetup.connect.remotes import api_base_url, remote_for_host
 
     public_key_text, public_key = _public_key(installation)
     settings_file = Path(installation.settings_file)
     remote = remote_for_host(host.remote, settings_file)
-    files = CredentialFiles(installation.plaintext_keys_file, home_directory(env))
-    api_key = resolve_api_key(remote, files, env)
+    files = CredentialFiles(
+        installation.plaintext_keys_file, home_directory(env), installation.keyring_site
+    )
+    api_key, source = look_up(remote, files, env)
     if not api_key:
-        raise NotLoggedIn(
-            f"no API key for remote {remote!r}",
-            hint=f"run `sshsetup login --remote {remote}` (or set BASETEN_API_KEY)",
-        )
+        raise no_api_key(remote, source.notes)
     base_url = api_base_url(remote, host.api_prefix, settings_file, env)
     client = SigningClient(base_url, api_key, remote, timeout)
     project_file = Path(installation.project_file(host.cache_key))
@@ -149,6 +148,21 @@ def _fetch(
     if project is not None and _read_project(project_file) != project:
         write_atomic(project_file, project.encode(), new_file_mode=0o600)
     return certificate
+
+
+def no_api_key(remote: str, notes: tuple[str, ...]) -> NotLoggedIn:
+    """Why no key was found, with what the sources said (never a key)."""
+    unavailable = [note for note in notes if note.startswith("keyring: not available")]
+    if unavailable:  # e.g. keyring was in a virtual environment that is gone
+        return NotLoggedIn(
+            f"no API key for remote {remote!r}; {unavailable[0]}",
+            hint=f"set {API_KEY_ENV} for this shell, or run `sshsetup setup` again from a "
+            f"working sshsetup (then `sshsetup login --remote {remote}` if it asks)",
+        )
+    return NotLoggedIn(
+        f"no API key for remote {remote!r}",
+        hint=f"run `sshsetup login --remote {remote}` (or set {API_KEY_ENV})",
+    )
 
 
 def _read_project(path: Path) -> str | None:
