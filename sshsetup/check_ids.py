@@ -15,6 +15,7 @@ class CheckId(str, Enum):
     BLOCK_PRESENT = "block.present"
     BLOCK_CURRENT = "block.current"
     BLOCK_SHADOWING = "block.shadowing"
+    BLOCK_RUNTIME = "block.runtime"
     EFFECTIVE_USER = "effective.user"
     EFFECTIVE_IDENTITYFILE = "effective.identityfile"
     EFFECTIVE_CERTIFICATEFILE = "effective.certificatefile"

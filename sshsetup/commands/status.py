@@ -7,6 +7,7 @@ from typing import Any
 
 from sshsetup.context import Context
 from sshsetup.install_state import InstallState, read_install_state
+from sshsetup.paths import SSH_DEFAULT
 from sshsetup.results import Outcome, Result, jsonable
 
 
@@ -24,7 +25,9 @@ class StatusResult(Result):
 
     def text(self, colour: bool) -> str:
         state = self.state
-        out = [f"config:   {state.config}" + ("" if state.config_exists else " (does not exist)")]
+        origin = "" if state.config_origin == SSH_DEFAULT else f" ({state.config_origin})"
+        exists = "" if state.config_exists else " (does not exist)"
+        out = [f"config:   {state.config}{origin}{exists}"]
         block = state.block
         if block is None:
             out.append("block:    not installed (run `sshsetup setup`)")
@@ -43,6 +46,17 @@ class StatusResult(Result):
         else:
             out.append(f"key:      {key.path} {key.type or ''} {key.fingerprint or key.problem}")
         out.append(f"backup:   {state.backup or 'none yet'}")
+        runtime = state.runtime
+        if runtime.version is None:
+            out.append(f"runtime:  {runtime.directory} (not installed: run `sshsetup setup`)")
+        else:
+            complete = "" if runtime.complete else ", incomplete: run `sshsetup setup`"
+            out.append(f"runtime:  {runtime.directory} ({runtime.version}{complete})")
+        if runtime.python is None:
+            out.append("python:   none found (run `sshsetup setup --python PATH`)")
+        else:
+            missing = "" if runtime.python_present else " (missing: run `sshsetup setup`)"
+            out.append(f"python:   {runtime.python}{missing}")
         if state.truss_block:
             span = state.truss_block
             out.append(
@@ -54,8 +68,9 @@ class StatusResult(Result):
             for entry in state.other_baseten_entries
         )
         out.extend(f"warning:  {finding}" for finding in state.findings)
+        out.extend(f"note:     {note}" for note in state.notes)
         return "\n".join(out)
 
 
 def run(ctx: Context, request: Request) -> Outcome[StatusResult]:
-    return Outcome(StatusResult(read_install_state(ctx.paths, ctx.windows)))
+    return Outcome(StatusResult(read_install_state(ctx)))

@@ -142,5 +142,15 @@ class Platform(ABC):
         """Checks only this OS has (service state, which ssh build, what git uses)."""
         return []
 
+    def short_path(self, path: Path) -> Path:
+        """The same file under a name without spaces, where the OS keeps one (Windows' 8.3
+        names); else ``path``."""
+        return path
+
+    @property
+    def command_shell(self) -> Path | None:
+        """The shell that runs the block's ProxyCommand guard when ssh runs none (Windows)."""
+        return None
+
     def existing(self, candidates: Sequence[Path]) -> list[str]:
         return [str(path) for path in candidates if path.exists()]

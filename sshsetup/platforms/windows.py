@@ -7,6 +7,7 @@ read by their numbers and structure, never by their (localised) words where a nu
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -112,6 +113,15 @@ def classify_ssh(executable: str, version: str) -> str:
 
 class WindowsPlatform(Platform):
     name = "windows"
+
+    def short_path(self, path: Path) -> Path:
+        """docs/windows.md#homes-with-spaces-and-83-short-names"""
+        return short_path_name(path)
+
+    @property
+    def command_shell(self) -> Path:
+        root = self.env.get("SystemRoot") or self.env.get("windir") or "C:\\Windows"
+        return Path(root) / "System32" / "cmd.exe"
 
     @property
     def user(self) -> str:
@@ -305,3 +315,38 @@ class WindowsPlatform(Platform):
             f"git uses {configured} ({source})",
             details=details,
         )
+
+
+def short_path_name(path: Path) -> Path:
+    """``path`` with its existing part replaced by its 8.3 short name (GetShortPathNameW);
+    ``path`` itself where the volume keeps no short names. The part that does not exist yet
+    (setup creates it) is appended as it is."""
+    existing, rest = path, list[str]()
+    while not existing.exists() and existing.parent != existing:
+        rest.insert(0, existing.name)
+        existing = existing.parent
+    short = _get_short_path_name(str(existing))
+    return Path(short, *rest) if short else path
+
+
+if sys.platform == "win32":  # exercised on the Windows CI runner
+    import ctypes
+    from ctypes import wintypes
+
+    _kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)
+    _kernel32.GetShortPathNameW.argtypes = [wintypes.LPCWSTR, wintypes.LPWSTR, wintypes.DWORD]
+    _kernel32.GetShortPathNameW.restype = wintypes.DWORD
+
+    def _get_short_path_name(path: str) -> str | None:
+        size = _kernel32.GetShortPathNameW(path, None, 0)
+        if size == 0:
+            return None
+        buffer = ctypes.create_unicode_buffer(size)
+        if _kernel32.GetShortPathNameW(path, buffer, size) == 0:
+            return None
+        return buffer.value
+
+else:
+
+    def _get_short_path_name(path: str) -> str | None:
+        return None

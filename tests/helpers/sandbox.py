@@ -19,19 +19,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from helpers import REPO_ROOT
 from helpers.certs import make_key_pair
 from helpers.cli import CliResult, changed_env, run_in_process
 from helpers.homes import Home
 from sshsetup.connect.settings import Settings
 from sshsetup.paths import Paths
+from sshsetup.runtime import Runtime, install
 from sshsetup.sandbox import Sandbox
 from sshsetup.sandbox.api import project_of_job
 from sshsetup.setup_plan import installation_for, write_installation
 
 CLIENT_VERSION = "sshsetup-tests"
-HOOK = REPO_ROOT / "sshsetup" / "connect" / "hook.py"
-PROXY = REPO_ROOT / "sshsetup" / "connect" / "proxy.py"
 TRAINING_HOST = "training-job-abc123-0.ssh.baseten.co"
 MODEL_HOST = "model-m1-d1-r1.ssh.baseten.co"
 SSH_TIMEOUT_SECONDS = 60
@@ -166,8 +164,9 @@ def ssh_direct(
 
 @dataclass
 class Client:
-    """A temporary home set up the way `sshsetup setup` leaves it (key pair, connect.json),
-    pointed at the sandbox."""
+    """A temporary home set up the way `sshsetup setup` leaves it (key pair, connect.json,
+    the runtime), pointed at the sandbox; the hook and the ProxyCommand run as ssh runs them:
+    ``python -I -S <runtime>/hook.py <host>``."""
 
     home: Path
     sandbox: Sandbox
@@ -187,6 +186,8 @@ class Client:
         write_installation(
             self.paths, installation_for(self.paths, Settings(refresh_margin_seconds=300))
         )
+        self.runtime = Runtime(self.paths.runtime_dir)
+        install(self.runtime)
 
     def cert_file(self, host: str) -> Path:
         return self.paths.cert_dir / f"{host}-cert.pub"
@@ -195,17 +196,17 @@ class Client:
         return self.paths.session_dir / f"{host}.json"
 
     def hook(self, host: str, **changes: str | None) -> subprocess.CompletedProcess[str]:
-        return self._run(HOOK, host, changes)
+        return self._run(self.runtime.hook, host, changes)
 
     def proxy(
         self, host: str, stdin: bytes = b"", **changes: str | None
     ) -> subprocess.CompletedProcess[str]:
-        return self._run(PROXY, host, changes, stdin)
+        return self._run(self.runtime.proxy, host, changes, stdin)
 
     def _run(
         self, script: Path, host: str, changes: dict[str, str | None], stdin: bytes | None = None
     ) -> subprocess.CompletedProcess[str]:
-        command = [sys.executable, "-I", "-S", str(script), str(self.paths.key_dir), host]
+        command = [*self.hook_argv(script), host]
         completed = subprocess.run(
             command,
             input=stdin,
@@ -221,6 +222,10 @@ class Client:
             completed.stderr.decode(errors="replace"),
         )
 
+    def hook_argv(self, script: Path | None = None) -> list[str]:
+        """How ssh runs the hook (``script`` None) or another entry script, without the host."""
+        return [sys.executable, "-I", "-S", str(script or self.runtime.hook)]
+
     def env_with(self, changes: dict[str, str | None]) -> dict[str, str]:
         return changed_env(self.env, changes)
 
@@ -230,7 +235,7 @@ class Client:
         """The real ssh client through our ProxyCommand straight to the sandbox's sshd."""
         known_hosts = self.home / "known_hosts"
         known_hosts.write_text(f"{host} {self.sandbox.host_public_key}\n")
-        proxy = f"{sys.executable} -I -S {PROXY} {self.paths.key_dir} %h"
+        proxy = f"{sys.executable} -I -S {self.runtime.proxy} %h"
         return subprocess.run(
             [
                 "ssh", "-F", "/dev/null", "-o", "BatchMode=yes", "-o", f"ProxyCommand={proxy}",
