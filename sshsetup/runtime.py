@@ -42,6 +42,7 @@ POINTER = "current"
 LOCK = ".lock"
 SELF_TEST = "--self-test"
 _TEMP_PREFIX = ".tmp-"
+_INIT = "sshsetup/__init__.py"
 _FILE_MODE = 0o600
 
 # The entry scripts: the same in every version, and kept to what Python has imported before
@@ -162,12 +163,23 @@ def is_stale(runtime: Runtime) -> bool:
 
 @dataclass(frozen=True)
 class Source:
-    """This sshsetup's copy of the connect path: files (relative path -> bytes), and name."""
+    """A copy of the connect path: files (relative path -> bytes), and its name."""
 
     files: dict[str, bytes]
 
     @property
+    def version(self) -> str:
+        """The ``__version__`` its ``sshsetup/__init__.py`` declares."""
+        import re
+
+        found = re.search(rb'^__version__ = "([^"]+)"$', self.files[_INIT], re.MULTILINE)
+        if found is None:
+            raise ValueError(f"{_INIT} declares no __version__")
+        return found.group(1).decode()
+
+    @property
     def name(self) -> str:
+        """``v<version>-<hash of the files>``: two copies of one version can differ."""
         import hashlib
 
         digest = hashlib.sha256()
@@ -175,13 +187,13 @@ class Source:
             data = self.files[relative]
             digest.update(f"{relative}\0{len(data)}\0".encode())
             digest.update(data)
-        return f"v{__version__}-{digest.hexdigest()[:12]}"
+        return f"v{self.version}-{digest.hexdigest()[:12]}"
 
 
 def runtime_files() -> list[str]:
     """The copy's files, relative to the directory holding the ``sshsetup`` package."""
     package = Path(__file__).resolve().parent
-    files = ["sshsetup/__init__.py"]
+    files = [_INIT]
     for module in RUNTIME_MODULES:
         relative = Path(*module.split("."))
         directory = package.parent / relative

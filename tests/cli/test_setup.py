@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from helpers.cli import CliResult
+from helpers.cli import failed, ok
 from helpers.configs import FIXTURE_CONFIGS, block_span, cut_block
 from helpers.homes import Home
 
@@ -27,20 +27,6 @@ pytestmark = pytest.mark.posix_only
 TRAINING_HOST, MODEL_HOST = EXAMPLE_HOSTS
 USER_CONFIG = b"# my hosts\nHost build\n  HostName build.example.com\n\nHost *\n  User me\n"
 OLD_MTIME_NS = 1_000_000_000 * 1_000_000_000  # 2001-09-09: any rewrite moves it
-
-
-def ok(result: CliResult) -> CliResult:
-    assert result.returncode == 0, str(result)
-    assert "Traceback" not in result.stderr
-    return result
-
-
-def failed(result: CliResult, code: ExitCode, *fragments: str) -> None:
-    assert result.returncode == code, str(result)
-    assert "Traceback" not in result.stderr and "internal error" not in result.stderr
-    assert "error: " in result.stderr and "hint: " in result.stderr
-    for fragment in fragments:
-        assert fragment in result.stderr, str(result)
 
 
 def age(path: Path) -> None:

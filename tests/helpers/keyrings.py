@@ -1,4 +1,4 @@
-"""Keyring backends for the credential tests.
+"""Keyring backends for the credential tests, and the OS's keyring tools replayed.
 
 ``PLAINTEXT_BACKEND`` is keyrings.alt's PlaintextKeyring, a real file-backed backend, chosen
 the documented way (``PYTHON_KEYRING_BACKEND``). ``RefusingKeyring`` behaves like a locked OS
@@ -9,8 +9,13 @@ gets it on PYTHONPATH).
 
 from __future__ import annotations
 
+import shlex
+from pathlib import Path
+
 from keyring.backend import KeyringBackend
 from keyring.errors import KeyringLocked
+
+from helpers import FIXTURES_DIR
 
 PLAINTEXT_BACKEND = "keyrings.alt.file.PlaintextKeyring"
 REFUSING_BACKEND = "helpers.keyrings.RefusingKeyring"
@@ -29,3 +34,33 @@ class RefusingKeyring(KeyringBackend):
 
     def delete_password(self, service: str, username: str) -> None:
         raise KeyringLocked("collection is locked")
+
+
+# --- the OS's own keyring tools, replayed ------------------------------------------------
+
+KEYRING_RECORDINGS = FIXTURES_DIR / "keyring"
+RECORDED_KEY = "test-api-key.0123456789abcdef"
+
+
+def replaying_tool(
+    path: Path,
+    argv: list[str],
+    stdout: str | None = None,
+    stderr: str | None = None,
+    status: int = 0,
+) -> Path:
+    """An executable at ``path`` that, called with exactly ``argv``, prints the recordings
+    ``stdout`` and ``stderr`` (files in fixtures/keyring) and exits ``status``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = [
+        "#!/bin/sh",
+        f'[ "$*" = {shlex.quote(" ".join(argv))} ] || {{ echo "unexpected: $*" >&2; exit 99; }}',
+    ]
+    if stdout:
+        lines.append(f"cat {shlex.quote(str(KEYRING_RECORDINGS / stdout))}")
+    if stderr:
+        lines.append(f"cat {shlex.quote(str(KEYRING_RECORDINGS / stderr))} >&2")
+    lines.append(f"exit {status}")
+    path.write_text("\n".join(lines) + "\n")
+    path.chmod(0o755)
+    return path
