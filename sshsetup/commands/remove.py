@@ -62,9 +62,8 @@ class RemoveResult(Result):
         elif not self.purge:
             text += f"\nthe key and the runtime in {self.key_dir} were kept (--purge deletes them)"
         if self.purge:
-            text += "\nkept: API keys (`sshsetup logout --all` deletes them)" + "".join(
-                f", {path}" for path in self.kept
-            )
+            text += "\nkept: API keys (`sshsetup logout --all` deletes them)"
+            text += "".join(f"; backups of your ssh config in {path}" for path in self.kept)
         text += "".join(f"\nnote: {note}" for note in self.notes)
         return text
 
