@@ -125,4 +125,6 @@ def _where(path: Path, target: Path) -> str:
 
 
 def _read_only(path: Path, target: Path) -> str:
-    return f"{_where(path, target)} is read-only"
+    if os.name != "nt" and os.statvfs(target).f_flag & os.ST_RDONLY:
+        return f"{_where(path, target)}: it is on a read-only file system"
+    return f"{_where(path, target)}: it is read-only or immutable"
