@@ -27,6 +27,7 @@ from helpers.agents import (
 from helpers.certs import make_key_pair, write_ca
 from helpers.doctor import DoctorHome
 from helpers.homes import Home
+from helpers.keyrings import SecretService, start_secret_service
 from helpers.sandbox import Client, ClientKey, Workstation, make_client_key, set_up_workstation
 from helpers.splice import Workspace, splice_workspace
 
@@ -213,6 +214,14 @@ def shared_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox
 def station(home: Home, sandbox: Sandbox) -> Workstation:
     """A workstation set up (`sshsetup setup --yes`) and logged in to ``sandbox``."""
     return set_up_workstation(home, sandbox)
+
+
+@pytest.fixture
+def secret_service(tmp_path: Path) -> Iterator[SecretService]:
+    """A real Secret Service (gnome-keyring-daemon on a private D-Bus session bus)."""
+    service = start_secret_service(tmp_path / "secret-service")
+    yield service
+    service.stop()
 
 
 # --- doctor ---------------------------------------------------------------------------------
