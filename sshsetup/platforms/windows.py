@@ -120,7 +120,8 @@ class WindowsPlatform(Platform):
 
     @property
     def command_shell(self) -> Path:
-        root = self.env.get("SystemRoot") or self.env.get("windir") or "C:\\Windows"
+        # Upper case: os.environ's keys on Windows, and what copies of it hold.
+        root = self.env.get("SYSTEMROOT") or self.env.get("WINDIR") or "C:\\Windows"
         return Path(root) / "System32" / "cmd.exe"
 
     @property

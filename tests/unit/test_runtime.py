@@ -118,6 +118,7 @@ def test_a_damaged_copy_is_rebuilt(tmp_path: Path) -> None:
     assert again.created and not again.changed and damaged.is_file()
 
 
+@pytest.mark.posix_only  # Windows has no cheap liveness check: a temporary copy ages out
 def test_a_temporary_copy_of_a_dead_installer_is_swept(tmp_path: Path) -> None:
     runtime = Runtime(tmp_path / "runtime")
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],

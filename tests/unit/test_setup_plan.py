@@ -7,6 +7,7 @@ import io
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import pytest
 from helpers.homes import Home
 
 from sshsetup.connect.settings import BlockOptions, Settings
@@ -35,7 +36,7 @@ def windows_context(home: Home) -> Context:
     def runner(argv: Sequence[str], timeout: float = 0) -> CommandResult:
         raise AssertionError(f"no command may run: {argv}")
 
-    env = {**home.env, "SystemRoot": "C:\\WINDOWS"}
+    env = {**home.env, "SYSTEMROOT": "C:\\WINDOWS"}
     return Context(
         env=env,
         paths=home.paths,
@@ -72,6 +73,7 @@ def test_paths_without_spaces_are_kept_as_they_are(home: Home) -> None:
     assert spec.python == python and spec.hook_script == home.paths.runtime_dir / "hook.py"
 
 
+@pytest.mark.posix_only  # on Windows, tests/e2e/test_windows_home.py asks the real volume
 def test_short_names_exist_only_on_windows(tmp_path: Path) -> None:
     spaced = tmp_path / "First Last" / "not yet" / "hook.py"
     assert short_path_name(spaced) == spaced  # elsewhere there is no short name to give

@@ -3,7 +3,7 @@ shell receive, and the guards that keep the block applying when a file is gone."
 
 from __future__ import annotations
 
-from pathlib import PurePath
+from pathlib import PurePosixPath, PureWindowsPath
 
 import pytest
 
@@ -13,19 +13,19 @@ from sshsetup.sshconfig.block import BlockSpec, render_block
 from sshsetup.sshconfig.lines import split_arguments
 
 UNIX = BlockSpec(
-    python=PurePath("/opt/py 3/bin/python3"),
-    hook_script=PurePath("/home/a b/.ssh/sshsetup/runtime/hook.py"),
-    proxy_script=PurePath("/home/a b/.ssh/sshsetup/runtime/proxy.py"),
-    key_file=PurePath("/home/a b/.ssh/sshsetup/id_ed25519"),
-    cert_dir=PurePath("/home/a b/.ssh/sshsetup/certs"),
+    python=PurePosixPath("/opt/py 3/bin/python3"),
+    hook_script=PurePosixPath("/home/a b/.ssh/sshsetup/runtime/hook.py"),
+    proxy_script=PurePosixPath("/home/a b/.ssh/sshsetup/runtime/proxy.py"),
+    key_file=PurePosixPath("/home/a b/.ssh/sshsetup/id_ed25519"),
+    cert_dir=PurePosixPath("/home/a b/.ssh/sshsetup/certs"),
     options=BlockOptions(),
 )
 WINDOWS = BlockSpec(
-    python=PurePath(r"C:\Users\FIRSTL~1\AppData\Local\Programs\Python\PYTHON~1\python.exe"),
-    hook_script=PurePath(r"C:\Users\FIRSTL~1\.ssh\sshsetup\runtime\hook.py"),
-    proxy_script=PurePath(r"C:\Users\FIRSTL~1\.ssh\sshsetup\runtime\proxy.py"),
-    key_file=PurePath("C:/Users/First Last/.ssh/sshsetup/id_ed25519"),
-    cert_dir=PurePath("C:/Users/First Last/.ssh/sshsetup/certs"),
+    python=PureWindowsPath(r"C:\Users\FIRSTL~1\AppData\Local\Programs\Python\PYTHON~1\python.exe"),
+    hook_script=PureWindowsPath(r"C:\Users\FIRSTL~1\.ssh\sshsetup\runtime\hook.py"),
+    proxy_script=PureWindowsPath(r"C:\Users\FIRSTL~1\.ssh\sshsetup\runtime\proxy.py"),
+    key_file=PureWindowsPath("C:/Users/First Last/.ssh/sshsetup/id_ed25519"),
+    cert_dir=PureWindowsPath("C:/Users/First Last/.ssh/sshsetup/certs"),
     options=BlockOptions(),
     windows=True,
 )
@@ -70,7 +70,7 @@ def test_unix_proxy_command_names_what_is_missing_in_its_own_shell() -> None:
 
 @pytest.mark.parametrize("bad", ["/home/o'brien", "/home/back\\slash", "/home/line\nbreak"])
 def test_unix_paths_the_quoting_cannot_carry_are_refused(bad: str) -> None:
-    spec = BlockSpec(**{**vars(UNIX), "hook_script": PurePath(bad) / "hook.py"})
+    spec = BlockSpec(**{**vars(UNIX), "hook_script": PurePosixPath(bad) / "hook.py"})
     with pytest.raises(BadInput, match="cannot carry"):
         render_block(spec)
 
@@ -109,7 +109,7 @@ def test_windows_key_and_certificate_paths_keep_their_spaces_quoted() -> None:
     ],
 )
 def test_windows_paths_the_exec_line_cannot_carry_are_refused(path: str) -> None:
-    spec = BlockSpec(**{**vars(WINDOWS), "hook_script": PurePath(path)})
+    spec = BlockSpec(**{**vars(WINDOWS), "hook_script": PureWindowsPath(path)})
     with pytest.raises(BadInput) as raised:
         render_block(spec)
     assert "8.3 short name" in raised.value.message
