@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from sshsetup.connect import jsonfile
 from sshsetup.connect.settings import BlockOptions, Settings, load_settings
 from sshsetup.context import Context
 from sshsetup.errors import BadInput
@@ -13,7 +12,7 @@ from sshsetup.interpreter import choose_interpreter
 from sshsetup.keypair import load_key_pair
 from sshsetup.paths import Paths, config_note
 from sshsetup.runtime import Runtime
-from sshsetup.setup_plan import block_spec, config_with_block
+from sshsetup.setup_plan import block_spec, config_with_block, recorded_python
 from sshsetup.sshconfig.file import latest_backup, read_config
 from sshsetup.sshconfig.lines import split_lines
 from sshsetup.sshconfig.placement import (
@@ -150,16 +149,6 @@ def runtime_state(paths: Paths, settings: Settings, ctx: Context) -> RuntimeStat
         python,
         python is not None and python.is_file(),
     )
-
-
-def recorded_python(paths: Paths) -> Path | None:
-    """The interpreter setup last wrote the block with (connect.json's ``python``)."""
-    try:
-        data = jsonfile.read_object(str(paths.installation_file))
-    except (OSError, ValueError):
-        return None
-    python = data.get("python") if data else None
-    return Path(python) if isinstance(python, str) else None
 
 
 def _key_state(path: Path) -> KeyState:

@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
-import subprocess
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -99,6 +97,8 @@ def stable_name(path: Path, env: Mapping[str, str]) -> Path:
 
 def _on_path(env: Mapping[str, str]) -> list[Path]:
     """``python3`` and ``python`` on PATH that are real binaries (not shim scripts)."""
+    import shutil
+
     found = []
     for name in NAMES:
         located = shutil.which(name, path=env.get("PATH"))
@@ -130,6 +130,17 @@ def samefile(a: Path, b: Path) -> bool:
         return False
 
 
+def keyring_site() -> Path | None:
+    """The site directory keyring is imported from here: the connect path, which runs with
+    -S under another interpreter, looks there first (connect.keyring_access)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("keyring")
+    if spec is None or not spec.origin:
+        return None
+    return Path(spec.origin).parent.parent
+
+
 @dataclass(frozen=True)
 class SelfTest:
     """What ``<runtime>/hook.py --self-test`` found (sshsetup.connect.self_test)."""
@@ -146,6 +157,8 @@ class SelfTest:
 
 def self_test(interpreter: Interpreter, runtime: Runtime, env: Mapping[str, str]) -> SelfTest:
     """Run the runtime with ``interpreter`` once; BadInput (with the fix) if it cannot serve."""
+    import subprocess
+
     argv = [str(interpreter.path), "-I", "-S", str(runtime.hook), SELF_TEST]
     other = f"or choose another Python: `sshsetup setup {PYTHON_OPTION} PATH`"
     try:

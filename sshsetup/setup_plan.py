@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from sshsetup.connect import jsonfile
 from sshsetup.connect.atomic_write import ensure_private_dir, write_atomic
 from sshsetup.connect.installation import Installation
 from sshsetup.connect.settings import BlockOptions, Settings
@@ -25,9 +26,10 @@ def block_spec(
     paths = ctx.paths
     runtime = Runtime(paths.runtime_dir)
     python, hook, proxy = interpreter.path, runtime.hook, runtime.proxy
-    platform = ctx.platform
-    shell = platform.command_shell
-    if shell is not None:
+    shell = None
+    if ctx.windows:  # the platform is built only here: elsewhere it costs imports for nothing
+        platform = ctx.platform
+        shell = platform.command_shell
         python, hook, proxy = (
             path if windows_exec_safe(path) else platform.short_path(path)
             for path in (python, hook, proxy)
@@ -61,6 +63,16 @@ def installation_for(
     return paths.installation(
         settings.key_path(paths.key_file), settings.refresh_margin_seconds, python, keyring_site
     )
+
+
+def recorded_python(paths: Paths) -> Path | None:
+    """The interpreter setup last wrote the block with (connect.json's ``python``)."""
+    try:
+        data = jsonfile.read_object(str(paths.installation_file))
+    except (OSError, ValueError):
+        return None
+    python = data.get("python") if data else None
+    return Path(python) if isinstance(python, str) else None
 
 
 def write_installation(paths: Paths, installation: Installation) -> bool:

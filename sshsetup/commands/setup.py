@@ -12,7 +12,6 @@ from sshsetup.baseten import EXAMPLE_HOSTS
 from sshsetup.connect.file_lock import file_lock
 from sshsetup.connect.settings import BlockOptions, Settings, load_settings
 from sshsetup.context import Context
-from sshsetup.credentials.keyring_store import keyring_site
 from sshsetup.errors import (
     BadInput,
     ConfigNotWritable,
@@ -20,8 +19,7 @@ from sshsetup.errors import (
     InternalError,
     SshRejected,
 )
-from sshsetup.install_state import recorded_python
-from sshsetup.interpreter import AUTO, choose_interpreter, self_test
+from sshsetup.interpreter import AUTO, choose_interpreter, keyring_site, self_test
 from sshsetup.keypair import KeyPair, find_truss_key, generate_key_pair, load_key_pair
 from sshsetup.openssh import OpenSSH
 from sshsetup.paths import FROM_OPTION, SSH_DEFAULT, Paths, config_note
@@ -33,6 +31,7 @@ from sshsetup.setup_plan import (
     block_spec,
     config_with_block,
     installation_for,
+    recorded_python,
     write_installation,
 )
 from sshsetup.sshconfig.file import (

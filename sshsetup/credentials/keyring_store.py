@@ -11,24 +11,12 @@ import os
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from sshsetup.connect.credentials import KEYRING_SERVICE, shares_secret
 from sshsetup.connect.environment import KEYRING_BACKEND_ENV
 from sshsetup.connect.keyring_access import backend_name, import_keyring
 from sshsetup.errors import BadInput
-
-
-def keyring_site() -> Path | None:
-    """The site directory keyring is imported from here: the connect path, which runs with
-    -S under another interpreter, looks there first (connect.keyring_access)."""
-    import importlib.util
-
-    spec = importlib.util.find_spec("keyring")
-    if spec is None or not spec.origin:
-        return None
-    return Path(spec.origin).parent.parent
 
 
 @dataclass(frozen=True)
