@@ -19,7 +19,13 @@ from sshsetup.errors import (
     InternalError,
     SshRejected,
 )
-from sshsetup.interpreter import AUTO, choose_interpreter, keyring_site, self_test
+from sshsetup.interpreter import (
+    AUTO,
+    choose_interpreter,
+    in_virtualenv,
+    keyring_site,
+    self_test,
+)
 from sshsetup.keypair import KeyPair, find_truss_key, generate_key_pair, load_key_pair
 from sshsetup.openssh import OpenSSH
 from sshsetup.paths import FROM_OPTION, SSH_DEFAULT, Paths, config_note
@@ -159,6 +165,11 @@ def _setup(ctx: Context, request: Request) -> SetupResult:
     )
     python_setting = _python_setting(settings.python, request.python)
     interpreter = choose_interpreter(python_setting, ctx.env)
+    if in_virtualenv(interpreter.path):
+        warn(
+            f"{interpreter} lives in a virtual environment: deleting or rebuilding it breaks ssh "
+            "to Baseten hosts (`sshsetup setup --python auto` chooses a Python outside one)"
+        )
     config = read_config(paths.ssh_config)
     text = _without_bom(ctx, config, request)
     source = str(paths.ssh_config)
@@ -228,7 +239,8 @@ def _setup(ctx: Context, request: Request) -> SetupResult:
     runtime_installed = install_runtime(runtime)
     result = replace(result, runtime=replace(result.runtime, version=runtime_installed.name))
     installation = installation_for(paths, new_settings, interpreter.path, keyring_site())
-    if changed or runtime_installed.changed or recorded_python(paths) != interpreter.path:
+    runtime_new = runtime_installed.changed or runtime_installed.created
+    if changed or runtime_new or recorded_python(paths) != interpreter.path:
         self_test(interpreter, runtime, ctx.env)  # before a block names this Python
     write_installation(paths, installation)
     if changed:

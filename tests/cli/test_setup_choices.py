@@ -247,3 +247,13 @@ def test_status_and_doctor_name_a_missing_runtime(home: Home) -> None:
     ok(home.run("setup"))
     assert runtime.complete()
     assert cut_block(home.config.read_bytes()) == b""
+
+
+def test_a_python_inside_a_virtual_environment_is_taken_with_a_warning(
+    home: Home, tmp_path: Path
+) -> None:
+    python = python_link(tmp_path / "venv" / "bin")
+    (tmp_path / "venv" / "pyvenv.cfg").write_text(f"home = {Path(sys.executable).parent}\n")
+    result = ok(home.run("setup", "--python", str(python)))
+    assert f"warning: {python} lives in a virtual environment" in result.stderr
+    assert "--python auto" in result.stderr
