@@ -156,7 +156,7 @@ class SelfTest:
 
 
 def self_test(interpreter: Interpreter, runtime: Runtime, env: Mapping[str, str]) -> SelfTest:
-    """Run the runtime with ``interpreter`` once; BadInput (with the fix) if it cannot serve."""
+    """Run the runtime with ``interpreter``; BadInput (with the fix) if it cannot serve."""
     import subprocess
 
     argv = [str(interpreter.path), "-I", "-S", str(runtime.hook), SELF_TEST]
@@ -196,6 +196,7 @@ def self_test(interpreter: Interpreter, runtime: Runtime, env: Mapping[str, str]
             f"capath {result.capath}), so the ProxyCommand could not verify Baseten's proxy",
             hint=_ca_fix(interpreter, result),
         )
+    runtime.mark_checked(interpreter.path)
     return result
 
 

@@ -11,6 +11,7 @@ copies what the connect path imports into ``<key_dir>/runtime/`` (0700, the user
       v<version>-<hash>/       one complete, byte-compiled copy: sshsetup/__init__.py and
                                the modules of RUNTIME_MODULES (the connect path's import
                                contract, pyproject.toml, is what makes that set complete)
+      checked                  the interpreter and the copy that last passed the self-test
       .lock
 
 An entry script reads ``current``, puts that copy first on ``sys.path`` and calls the
@@ -39,6 +40,7 @@ RUNTIME_MODULES = ("sshsetup.connect", "sshsetup.baseten", "sshsetup.errors", "s
 HOOK = "hook.py"
 PROXY = "proxy.py"
 POINTER = "current"
+CHECKED = "checked"
 LOCK = ".lock"
 SELF_TEST = "--self-test"
 _TEMP_PREFIX = ".tmp-"
@@ -133,11 +135,19 @@ class Runtime:
 
     def current(self) -> str | None:
         """The name of the copy in use (``v<version>-<hash>``); None when none is installed."""
-        try:
-            with open(self.pointer, encoding="utf-8") as handle:
-                return handle.read().strip() or None
-        except (OSError, UnicodeDecodeError):
-            return None
+        text = _read(self.pointer)
+        return (text or "").strip() or None
+
+    def checked(self, python: Path) -> bool:
+        """``python`` passed the self-test with the copy in use."""
+        name = self.current()
+        return name is not None and _read(self.directory / CHECKED) == f"{python}\n{name}\n"
+
+    def mark_checked(self, python: Path) -> None:
+        from sshsetup.connect.atomic_write import write_atomic
+
+        text = f"{python}\n{self.current()}\n"
+        write_atomic(self.directory / CHECKED, text.encode(), new_file_mode=_FILE_MODE)
 
     def complete(self) -> bool:
         """The entry scripts and the copy ``current`` names are all there."""
@@ -148,6 +158,14 @@ class Runtime:
             and self.proxy.is_file()
             and (self.directory / name / "sshsetup" / "__init__.py").is_file()
         )
+
+
+def _read(path: Path) -> str | None:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.read()
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
 def version_of(name: str) -> str:

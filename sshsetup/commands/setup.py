@@ -37,7 +37,6 @@ from sshsetup.setup_plan import (
     block_spec,
     config_with_block,
     installation_for,
-    recorded_python,
     write_installation,
 )
 from sshsetup.sshconfig.file import (
@@ -239,18 +238,17 @@ def _setup(ctx: Context, request: Request) -> SetupResult:
     runtime_installed = install_runtime(runtime)
     result = replace(result, runtime=replace(result.runtime, version=runtime_installed.name))
     installation = installation_for(paths, new_settings, interpreter.path, keyring_site())
-    runtime_new = runtime_installed.changed or runtime_installed.created
-    if changed or runtime_new or recorded_python(paths) != interpreter.path:
-        self_test(interpreter, runtime, ctx.env)  # before a block names this Python
+    if runtime_installed.created or not runtime.checked(interpreter.path):
+        self_test(interpreter, runtime, ctx.env)  # once, before a block names this Python
     write_installation(paths, installation)
     if changed:
-        if not config.exists:
-            new_settings = replace(new_settings, created_config=str(paths.ssh_config))
         try:
             written, backup = replace_config(paths, config, new_data)
         except NotWritable as exc:
             _save_settings(paths, settings, new_settings)
             raise _not_writable(paths, exc, block, installed.block_line) from None
+        if not config.exists:  # remove deletes it again if nothing else is added to it
+            new_settings = replace(new_settings, created_config=str(paths.ssh_config))
         result = replace(result, written=written, backup=backup)
     _save_settings(paths, settings, new_settings)
     return result

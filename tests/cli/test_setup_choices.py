@@ -125,6 +125,9 @@ def test_a_python_that_cannot_serve_is_refused_before_the_block_is_written(
         "SSL_CERT_FILE",
     )
     assert not home.config.exists()
+    # The check runs once per interpreter and runtime copy: not again on every setup.
+    ok(home.run("setup"))
+    assert ok(home.run_with(no_ca, "setup", "--forward-agent")).returncode == 0
 
 
 @pytest.mark.parametrize("how", ["--config", "SSHSETUP_SSH_CONFIG"])

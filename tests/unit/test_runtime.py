@@ -180,3 +180,14 @@ def test_entry_scripts_are_the_same_in_every_version(tmp_path: Path) -> None:
     for entry in (HOOK, PROXY):
         assert (first.directory / entry).read_bytes() == (second.directory / entry).read_bytes()
     assert os.fspath(first.hook).endswith(HOOK)
+
+
+def test_a_self_test_is_remembered_for_one_interpreter_and_one_copy(tmp_path: Path) -> None:
+    runtime = Runtime(tmp_path / "runtime")
+    install(runtime, older("0.0.1"))
+    python = Path(sys.executable)
+    assert not runtime.checked(python)
+    runtime.mark_checked(python)
+    assert runtime.checked(python) and not runtime.checked(tmp_path / "other-python")
+    install(runtime)  # another copy: checked again before a block names it
+    assert not runtime.checked(python)
