@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from sshsetup.connect import jsonfile
 from sshsetup.connect.atomic_write import ensure_private_dir, write_atomic
@@ -31,8 +31,7 @@ def block_spec(
         platform = ctx.platform
         shell = platform.command_shell
         python, hook, proxy = (
-            path if windows_exec_safe(path) else platform.short_path(path)
-            for path in (python, hook, proxy)
+            platform.short_path(path, needs_short_name) for path in (python, hook, proxy)
         )
     return BlockSpec(
         python=python,
@@ -44,6 +43,11 @@ def block_spec(
         windows=shell is not None,
         cmd=shell or WINDOWS_CMD,
     )
+
+
+def needs_short_name(component: str) -> bool:
+    """A path component the Windows exec line cannot carry as it is."""
+    return not windows_exec_safe(PurePath(component))
 
 
 def config_with_block(stripped: StrippedConfig, spec: BlockSpec) -> InstalledConfig:

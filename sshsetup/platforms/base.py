@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import stat
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -142,9 +142,9 @@ class Platform(ABC):
         """Checks only this OS has (service state, which ssh build, what git uses)."""
         return []
 
-    def short_path(self, path: Path) -> Path:
-        """The same file under a name without spaces, where the OS keeps one (Windows' 8.3
-        names); else ``path``."""
+    def short_path(self, path: Path, needs_it: Callable[[str], bool]) -> Path:
+        """``path`` with each component for which ``needs_it`` holds replaced by its short
+        name, where the OS keeps one (Windows' 8.3 names); else ``path``."""
         return path
 
     @property

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -114,9 +114,9 @@ def classify_ssh(executable: str, version: str) -> str:
 class WindowsPlatform(Platform):
     name = "windows"
 
-    def short_path(self, path: Path) -> Path:
+    def short_path(self, path: Path, needs_it: Callable[[str], bool]) -> Path:
         """docs/windows.md#homes-with-spaces-and-83-short-names"""
-        return short_path_name(path)
+        return short_path_name(path, needs_it)
 
     @property
     def command_shell(self) -> Path:
@@ -318,16 +318,17 @@ class WindowsPlatform(Platform):
         )
 
 
-def short_path_name(path: Path) -> Path:
-    """``path`` with its existing part replaced by its 8.3 short name (GetShortPathNameW);
-    ``path`` itself where the volume keeps no short names. The part that does not exist yet
-    (setup creates it) is appended as it is."""
-    existing, rest = path, list[str]()
-    while not existing.exists() and existing.parent != existing:
-        rest.insert(0, existing.name)
-        existing = existing.parent
-    short = _get_short_path_name(str(existing))
-    return Path(short, *rest) if short else path
+def short_path_name(path: Path, needs_it: Callable[[str], bool]) -> Path:
+    """``path`` with each existing component for which ``needs_it`` holds replaced by its
+    8.3 short name (GetShortPathNameW), the others kept as they are, so that the result is the
+    same before and after setup creates the rest; a component without a short name (the
+    volume keeps none, or it does not exist yet) is kept too."""
+    parts = path.parts
+    result = Path(parts[0])
+    for index, part in enumerate(parts[1:], start=1):
+        short = _get_short_path_name(str(Path(*parts[: index + 1]))) if needs_it(part) else None
+        result /= Path(short).name if short else part
+    return result
 
 
 if sys.platform == "win32":  # exercised on the Windows CI runner

@@ -100,10 +100,14 @@ def test_a_profile_with_a_space_gets_a_block_that_cmd_exe_runs(profile: dict[str
 
 
 def test_short_names_come_from_the_volume(tmp_path: Path) -> None:
+    """Only the component with a space is shortened; the others, and what does not exist
+    yet, keep their names, so the block is the same before and after setup creates them."""
     from sshsetup.platforms.windows import short_path_name
+    from sshsetup.setup_plan import needs_short_name
 
     spaced = tmp_path / "First Last"
-    spaced.mkdir()
-    short = short_path_name(spaced / "not yet" / "hook.py")
-    assert " " not in str(short.parent.parent) and short.name == "hook.py"
-    assert os.path.samefile(short.parent.parent, spaced)
+    (spaced / ".ssh").mkdir(parents=True)
+    short = short_path_name(spaced / ".ssh" / "not-yet" / "hook.py", needs_short_name)
+    assert " " not in str(short) and short.parts[-3:] == (".ssh", "not-yet", "hook.py")
+    assert short.parent.parent.parent.name != "First Last"
+    assert os.path.samefile(short.parent.parent, spaced / ".ssh")

@@ -16,20 +16,20 @@ from sshsetup.interpreter import Interpreter
 from sshsetup.platforms.windows import WindowsPlatform, short_path_name
 from sshsetup.process import CommandResult
 from sshsetup.prompts import Prompter
-from sshsetup.setup_plan import block_spec
+from sshsetup.setup_plan import block_spec, needs_short_name
 from sshsetup.sshconfig.block import render_block
 
 
 def short_name(part: str) -> str:
     """What NTFS makes of a long name: six characters, upper case, ``~1``."""
-    return part.replace(" ", "").upper()[:6] + "~1" if " " in part else part
+    return part.replace(" ", "").upper()[:6] + "~1"
 
 
 class ShortNames(WindowsPlatform):
-    """Windows as sshsetup sees it, with 8.3 names made up for each component with a space."""
+    """Windows as sshsetup sees it, with 8.3 names made up for the components asked for."""
 
-    def short_path(self, path: Path) -> Path:
-        return Path(*(short_name(part) for part in path.parts))
+    def short_path(self, path: Path, needs_it: Callable[[str], bool]) -> Path:
+        return Path(*(short_name(part) if needs_it(part) else part for part in path.parts))
 
 
 def windows_context(home: Home) -> Context:
@@ -75,5 +75,11 @@ def test_paths_without_spaces_are_kept_as_they_are(home: Home) -> None:
 
 @pytest.mark.posix_only  # on Windows, tests/e2e/test_windows_home.py asks the real volume
 def test_short_names_exist_only_on_windows(tmp_path: Path) -> None:
-    spaced = tmp_path / "First Last" / "not yet" / "hook.py"
-    assert short_path_name(spaced) == spaced  # elsewhere there is no short name to give
+    spaced = tmp_path / "First Last" / "hook.py"
+    spaced.parent.mkdir()
+    assert short_path_name(spaced, needs_short_name) == spaced  # no short name to give here
+
+
+def test_only_the_components_that_need_it_are_shortened() -> None:
+    assert needs_short_name("First Last") and needs_short_name("a&b")
+    assert not needs_short_name(".ssh") and not needs_short_name("python.exe")
