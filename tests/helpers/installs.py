@@ -37,8 +37,9 @@ def build_wheel(directory: Path) -> Path:
 
 @dataclass(frozen=True)
 class Venv:
-    """A virtual environment with sshsetup installed in it, and only there (its dependencies
-    come from this interpreter's site-packages: the suite runs offline)."""
+    """A virtual environment with sshsetup installed in it, and only there: its dependencies
+    come from this interpreter's site-packages (``--system-site-packages``, ``--no-deps``), so
+    nothing but the wheel's build backend is ever downloaded."""
 
     directory: Path
 
