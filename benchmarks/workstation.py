@@ -66,6 +66,7 @@ def clean_env(home: Path) -> dict[str, str]:
         SSHSETUP_CONFIG_DIR=str(home / "sshsetup-config"),
         SSHSETUP_STATE_DIR=str(home / "sshsetup-state"),
         SSHSETUP_KEY_DIR=str(home / ".ssh" / "sshsetup"),
+        SSHSETUP_SSH_CONFIG=str(home / ".ssh" / "config"),  # not the real one ssh reads
         PYTHON_KEYRING_BACKEND=KEYRING_BACKEND,
         XDG_DATA_HOME=str(home / "xdg-data"),
         XDG_CONFIG_HOME=str(home / "xdg-config"),
@@ -170,12 +171,22 @@ class Workstation:
         ]  # fmt: skip
 
     def hook_command(self, host: str) -> list[str]:
-        """The exact command the block's ``Match ... exec`` runs for ``host``."""
+        """The exact command the block's ``Match ... exec`` runs for ``host``, as ssh runs it:
+        ``$SHELL -c "<command>"`` (SHELL is /bin/sh here)."""
+        return [self.env["SHELL"], "-c", self._exec_command(host)]
+
+    def hook_entry_command(self, host: str) -> list[str]:
+        """Only the interpreter running the runtime's hook entry script (no shell, no guard)."""
+        words = shlex.split(self._exec_command(host))
+        start = words.index("&&", words.index("&&") + 1) + 1
+        return words[start : words.index("||")]
+
+    def _exec_command(self, host: str) -> str:
         for line in self.config.read_text().splitlines():
             words = shlex.split(line)
             if words[:2] == ["Match", "host"] and host.startswith(words[2].split("*")[0]):
                 exec_at = [word.lower() for word in words].index("exec")
-                return shlex.split(words[exec_at + 1].replace("%h", host))
+                return words[exec_at + 1].replace("%h", host).replace("%%", "%")
         raise RuntimeError(f"no Match exec line for {host} in {self.config}")
 
     def connect_once(self, host: str) -> None:

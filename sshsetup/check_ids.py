@@ -16,6 +16,7 @@ class CheckId(str, Enum):
     BLOCK_CURRENT = "block.current"
     BLOCK_SHADOWING = "block.shadowing"
     BLOCK_OTHER_CLIENTS = "block.other_clients"
+    BLOCK_RUNTIME = "block.runtime"
     EFFECTIVE_USER = "effective.user"
     EFFECTIVE_IDENTITYFILE = "effective.identityfile"
     EFFECTIVE_CERTIFICATEFILE = "effective.certificatefile"

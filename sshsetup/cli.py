@@ -43,7 +43,9 @@ app = typer.Typer(
 )
 
 ConfigOption = typer.Option(
-    None, "--config", help="The ssh config file to manage (default: ~/.ssh/config)."
+    None,
+    "--config",
+    help="The ssh config file to manage (default: the one ssh reads; setup remembers another).",
 )
 JsonOption = typer.Option(False, "--json", help="Print one JSON object on stdout and nothing else.")
 DryRunOption = typer.Option(False, "--dry-run", help="Print a unified diff; write nothing.")
@@ -72,6 +74,7 @@ def dispatch(
             context = _invocation.factory(config, assume_yes)
         else:
             context = Context.from_environment(os.environ, config, assume_yes)
+        _refresh_runtime(context)
         outcome = module.run(context, module.Request(**request))
         render(outcome, json_output, colour_enabled(sys.stdout))
         code = int(outcome.exit_code)
@@ -91,6 +94,28 @@ def dispatch(
         _report_bug(exc, json_output)
         code = int(ExitCode.INTERNAL)
     raise SystemExit(code)
+
+
+def _refresh_runtime(context: Context) -> None:
+    """An upgraded (or downgraded) sshsetup refreshes the runtime that ssh runs: one small
+    read when it is current (sshsetup.runtime). A failure must not stop the command."""
+    from sshsetup.errors import SshsetupError
+    from sshsetup.runtime import Runtime, refresh_if_stale
+
+    runtime = Runtime(context.paths.runtime_dir)
+    try:
+        refreshed = refresh_if_stale(runtime)
+    except (OSError, SshsetupError) as exc:
+        context.say(
+            f"warning: could not refresh sshsetup's runtime in {runtime.directory} ({exc}); "
+            "run `sshsetup setup`"
+        )
+        return
+    if refreshed is not None:
+        context.say(
+            f"refreshed sshsetup's runtime in {runtime.directory}: "
+            f"{refreshed.previous} -> {refreshed.name}"
+        )
 
 
 def _report_bug(exc: Exception, json_output: bool) -> None:
@@ -165,11 +190,20 @@ def setup(
     strip_bom: bool = typer.Option(
         False, "--strip-bom", help="Remove a UTF-8 byte-order mark that OpenSSH rejects."
     ),
+    python: str | None = typer.Option(
+        None,
+        "--python",
+        help="The Python (3.10+) that runs the connect path, remembered; `auto` lets sshsetup "
+        "choose again (default: one outside any virtual environment).",
+    ),
+    print_block: bool = typer.Option(
+        False, "--print-block", help="Print the block setup would write; write nothing."
+    ),
     dry_run: bool = DryRunOption,
     yes: bool = YesOption,
     json_output: bool = JsonOption,
 ) -> None:
-    """Write (or update) the managed block in the ssh config, and the key it uses."""
+    """Write (or update) the managed block in the ssh config, the key and the runtime it uses."""
     dispatch(
         "setup",
         json_output=json_output,
@@ -183,13 +217,19 @@ def setup(
         reuse_truss_key=reuse_truss_key,
         strip_bom=strip_bom,
         dry_run=dry_run,
+        python=python,
+        print_block=print_block,
     )
 
 
 @app.command()
 def remove(
     config: Path | None = ConfigOption,
-    purge: bool = typer.Option(False, "--purge", help="Also delete the key and certificates."),
+    purge: bool = typer.Option(
+        False,
+        "--purge",
+        help="Also delete the key, certificates, sessions, runtime and settings.",
+    ),
     dry_run: bool = DryRunOption,
     yes: bool = YesOption,
     json_output: bool = JsonOption,

@@ -49,6 +49,18 @@ class BadInput(SshsetupError):
     exit_code_name = "BAD_INPUT"
 
 
+class ConfigNotWritable(BadInput):
+    """The ssh config cannot be written (read-only, immutable, a link into a read-only store):
+    everything else is in place, and the block to paste comes with the message."""
+
+    def __init__(self, message: str, hint: str, block: str) -> None:
+        super().__init__(message, hint)
+        self.block = block
+
+    def render(self) -> str:
+        return super().render() + "\n" + self.block
+
+
 class SshRejected(SshsetupError):
     """OpenSSH rejects the config."""
 

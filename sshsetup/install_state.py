@@ -5,11 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from sshsetup.connect.settings import BlockOptions, load_settings
+from sshsetup.connect.settings import BlockOptions, Settings, load_settings
+from sshsetup.context import Context
 from sshsetup.errors import BadInput
+from sshsetup.interpreter import choose_interpreter
 from sshsetup.keypair import load_key_pair
-from sshsetup.paths import Paths
-from sshsetup.setup_plan import block_spec, config_with_block
+from sshsetup.paths import Paths, config_note
+from sshsetup.runtime import Runtime
+from sshsetup.setup_plan import block_spec, config_with_block, recorded_python
 from sshsetup.sshconfig.file import latest_backup, read_config
 from sshsetup.sshconfig.lines import split_lines
 from sshsetup.sshconfig.placement import (
@@ -60,8 +63,19 @@ class OtherEntry:
 
 
 @dataclass(frozen=True)
+class RuntimeState:
+    directory: Path
+    version: str | None  # the copy in use, v<version>-<hash> (None: no runtime installed)
+    complete: bool  # entry scripts and the copy are all there
+    python: Path | None  # the interpreter the block runs it with (as setup recorded it)
+    python_present: bool
+
+
+@dataclass(frozen=True)
 class InstallState:
     config: Path
+    config_origin: str  # --config, SSHSETUP_SSH_CONFIG, remembered, default
+    ssh_reads: Path  # the config ssh reads when given no -F
     config_exists: bool
     installed: bool
     block: BlockState | None
@@ -72,11 +86,14 @@ class InstallState:
     other_blocks: tuple[OtherBlock, ...]
     other_baseten_entries: tuple[OtherEntry, ...]
     findings: tuple[str, ...]  # lines above the block that shadow it, aliases it misses
+    runtime: RuntimeState
+    notes: tuple[str, ...]  # e.g. which config ssh reads, when it is not this one
     settings_file: Path
     state_dir: Path
 
 
-def read_install_state(paths: Paths, windows: bool) -> InstallState:
+def read_install_state(ctx: Context) -> InstallState:
+    paths = ctx.paths
     settings = load_settings(paths.settings_file)
     config = read_config(paths.ssh_config)
     source = str(paths.ssh_config)
@@ -89,15 +106,21 @@ def read_install_state(paths: Paths, windows: bool) -> InstallState:
     served = hosts_served(lines, managed)
     block = None
     findings: list[str] = []
+    notes = [note for note in [config_note(paths)] if note]
     if location is not None:
-        expected = config_with_block(
-            strip_block(config.text, source),
-            block_spec(paths, settings, settings.options, windows),
-        )
+        try:
+            interpreter = choose_interpreter(settings.python, ctx.env)
+            expected = config_with_block(
+                strip_block(config.text, source),
+                block_spec(ctx, settings, settings.options, interpreter),
+            ).text
+        except BadInput as exc:  # no Python to write a block with: it cannot be current
+            expected = None
+            notes.append(f"{exc.message} ({exc.hint})")
         block = BlockState(
             lines[location.start].number,
             lines[location.end].number,
-            expected.text == config.text,
+            expected == config.text,
             tuple(served[SSHSETUP]),
         )
         findings = [f.message for f in shadowing_lines(lines, location.start)]
@@ -110,6 +133,8 @@ def read_install_state(paths: Paths, windows: bool) -> InstallState:
     )
     return InstallState(
         config=paths.ssh_config,
+        config_origin=paths.ssh_config_origin,
+        ssh_reads=paths.ssh_reads,
         config_exists=config.exists,
         installed=block is not None,
         block=block,
@@ -128,8 +153,27 @@ def read_install_state(paths: Paths, windows: bool) -> InstallState:
         ),
         other_baseten_entries=others,
         findings=tuple(findings),
+        runtime=runtime_state(paths, settings, ctx),
+        notes=tuple(notes),
         settings_file=paths.settings_file,
         state_dir=paths.state_dir,
+    )
+
+
+def runtime_state(paths: Paths, settings: Settings, ctx: Context) -> RuntimeState:
+    runtime = Runtime(paths.runtime_dir)
+    python = recorded_python(paths)
+    if python is None:
+        try:
+            python = choose_interpreter(settings.python, ctx.env).path
+        except BadInput:
+            python = None
+    return RuntimeState(
+        runtime.directory,
+        runtime.current(),
+        runtime.complete(),
+        python,
+        python is not None and python.is_file(),
     )
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sshsetup.connect.environment import NO_FETCH_ENV, SSH_EXECUTABLE_ENV
+from sshsetup.paths import Paths
 from sshsetup.process import CommandResult, run_command
 
 SSH_TIMEOUT_SECONDS = 20
@@ -73,22 +74,7 @@ def effective_settings(output: str) -> dict[str, list[str]]:
     return settings
 
 
-def passwd_home() -> Path | None:
-    """The home ssh itself uses for ~/.ssh/config: the passwd entry, not $HOME."""
-    try:
-        import pwd
-    except ImportError:  # Windows: ssh uses the profile directory, which HOME mirrors
-        return None
-    try:
-        return Path(pwd.getpwuid(os.getuid()).pw_dir)
-    except KeyError:
-        return None
-
-
-def config_arguments(config: Path) -> list[str]:
-    """``-F config`` unless it is the file ssh reads by itself (the passwd home's, not
+def config_arguments(paths: Paths) -> list[str]:
+    """``-F <config>`` unless it is the file ssh reads by itself (the passwd home's, not
     $HOME's), in which case the system config counts too, as in the user's own ssh runs."""
-    home = passwd_home()
-    if home is not None and config == home / ".ssh" / "config":
-        return []
-    return ["-F", str(config)]
+    return [] if paths.ssh_config == paths.ssh_reads else ["-F", str(paths.ssh_config)]

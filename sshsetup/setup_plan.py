@@ -3,37 +3,52 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path, PurePath
 
+from sshsetup.connect import jsonfile
 from sshsetup.connect.atomic_write import write_atomic
 from sshsetup.connect.installation import Installation
 from sshsetup.connect.private_files import ensure_private_dir
 from sshsetup.connect.settings import BlockOptions, Settings
+from sshsetup.context import Context
+from sshsetup.interpreter import Interpreter
 from sshsetup.paths import Paths
-from sshsetup.sshconfig.block import BlockSpec, render_block
+from sshsetup.runtime import Runtime
+from sshsetup.sshconfig.block import WINDOWS_CMD, BlockSpec, render_block, windows_exec_safe
 from sshsetup.sshconfig.splice import InstalledConfig, StrippedConfig, install_block
 
 
-def connect_scripts() -> tuple[Path, Path]:
-    import sshsetup.connect
-
-    directory = Path(sshsetup.connect.__file__).resolve().parent
-    return directory / "hook.py", directory / "proxy.py"
-
-
-def block_spec(paths: Paths, settings: Settings, options: BlockOptions, windows: bool) -> BlockSpec:
-    hook, proxy = connect_scripts()
+def block_spec(
+    ctx: Context, settings: Settings, options: BlockOptions, interpreter: Interpreter
+) -> BlockSpec:
+    """The block for ``interpreter`` and the runtime in ``ctx.paths``: on Windows, paths the
+    exec line cannot carry are given by their 8.3 short names
+    (docs/windows.md#homes-with-spaces-and-83-short-names)."""
+    paths = ctx.paths
+    runtime = Runtime(paths.runtime_dir)
+    python, hook, proxy = interpreter.path, runtime.hook, runtime.proxy
+    shell = None
+    if ctx.windows:  # the platform is built only here: elsewhere it costs imports for nothing
+        platform = ctx.platform
+        shell = platform.command_shell
+        python, hook, proxy = (
+            platform.short_path(path, needs_short_name) for path in (python, hook, proxy)
+        )
     return BlockSpec(
-        python=PurePath(sys.executable),
+        python=python,
         hook_script=hook,
         proxy_script=proxy,
-        key_dir=paths.key_dir,
         key_file=settings.key_path(paths.key_file),
         cert_dir=paths.cert_dir,
         options=options,
-        windows=windows,
+        windows=shell is not None,
+        cmd=shell or WINDOWS_CMD,
     )
+
+
+def needs_short_name(component: str) -> bool:
+    """A path component the Windows exec line cannot carry as it is."""
+    return not windows_exec_safe(PurePath(component))
 
 
 def config_with_block(stripped: StrippedConfig, spec: BlockSpec) -> InstalledConfig:
@@ -44,12 +59,30 @@ def config_with_block(stripped: StrippedConfig, spec: BlockSpec) -> InstalledCon
     )
 
 
-def installation_for(paths: Paths, settings: Settings) -> Installation:
-    return paths.installation(settings.key_path(paths.key_file), settings.refresh_margin_seconds)
+def installation_for(
+    paths: Paths,
+    settings: Settings,
+    python: Path | None = None,
+    keyring_site: Path | None = None,
+) -> Installation:
+    return paths.installation(
+        settings.key_path(paths.key_file), settings.refresh_margin_seconds, python, keyring_site
+    )
 
 
-def write_installation(paths: Paths, installation: Installation) -> Path:
-    """Write ``<key_dir>/connect.json`` (0600), unless it already says the same."""
+def recorded_python(paths: Paths) -> Path | None:
+    """The interpreter setup last wrote the block with (connect.json's ``python``)."""
+    try:
+        data = jsonfile.read_object(str(paths.installation_file))
+    except (OSError, ValueError):
+        return None
+    python = data.get("python") if data else None
+    return Path(python) if isinstance(python, str) else None
+
+
+def write_installation(paths: Paths, installation: Installation) -> bool:
+    """Write ``<key_dir>/connect.json`` (0600), unless it already says the same; whether it
+    was written."""
     ensure_private_dir(paths.key_dir)
     target = paths.installation_file
     data = (json.dumps(installation.to_json(), indent=2, sort_keys=True) + "\n").encode()
@@ -59,4 +92,4 @@ def write_installation(paths: Paths, installation: Installation) -> Path:
         unchanged = False
     if not unchanged:
         write_atomic(target, data, new_file_mode=0o600)
-    return target
+    return not unchanged

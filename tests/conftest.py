@@ -29,11 +29,12 @@ from helpers.doctor import DoctorHome
 from helpers.homes import Home
 from helpers.hostile_api import HostileApi, point_home_at
 from helpers.hostile_proxy import HostileProxy
+from helpers.keyrings import SecretService, start_secret_service
 from helpers.sandbox import Client, ClientKey, Workstation, make_client_key, set_up_workstation
 from helpers.splice import Workspace, splice_workspace
 from helpers.users import shared_directory
 
-from sshsetup.paths import Paths
+from sshsetup.paths import Paths, passwd_home
 from sshsetup.sandbox import Sandbox
 
 PLATFORM_MARKERS = {
@@ -43,6 +44,10 @@ PLATFORM_MARKERS = {
     "macos_only": (sys.platform == "darwin", "needs macOS"),
 }
 PLATFORM_SKIP_PREFIX = "other OS: "
+
+
+def passwd_home_config() -> Path:
+    return (passwd_home() or Path.home()) / ".ssh" / "config"
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -66,6 +71,17 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  
         report.longrepr = f"skipped for a reason other than the OS (strict skips): {reason}"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def real_ssh_config_untouched() -> Iterator[None]:
+    """No test may change the ssh config of the user running the suite (the one ssh reads
+    by itself): every test home points sshsetup elsewhere (SSHSETUP_SSH_CONFIG)."""
+    real = passwd_home_config()
+    before = real.read_bytes() if real.exists() else None
+    yield
+    after = real.read_bytes() if real.exists() else None
+    assert after == before, f"a test changed {real}"
+
+
 # --- homes ----------------------------------------------------------------------------------
 
 
@@ -73,6 +89,16 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  
 def home(tmp_path: Path) -> Home:
     """A temporary HOME with every sshsetup location and a keyring file inside it."""
     return Home(tmp_path / "home")
+
+
+@pytest.fixture
+def ssh_home(home: Home, monkeypatch: pytest.MonkeyPatch) -> Home:
+    """``home`` as the home of the passwd entry, so that the ssh config sshsetup manages by
+    default is the one in it. In-process runs only (``sshsetup.paths.passwd_home`` answers
+    with it): a real process would see the real passwd entry."""
+    monkeypatch.setattr("sshsetup.paths.passwd_home", lambda: home.home)
+    del home.env["SSHSETUP_SSH_CONFIG"]
+    return home
 
 
 @pytest.fixture
@@ -95,6 +121,7 @@ def agent_paths(tmp_path: Path) -> Paths:
         "SSHSETUP_CONFIG_DIR": str(tmp_path / "config"),
         "SSHSETUP_STATE_DIR": str(tmp_path / "state"),
         "SSHSETUP_KEY_DIR": str(home / ".ssh" / "sshsetup"),
+        "SSHSETUP_SSH_CONFIG": str(home / ".ssh" / "config"),
     }
     return Paths.from_environment(env)
 
@@ -220,6 +247,14 @@ def shared_tmp() -> Iterator[Path]:
     """A sticky, world-writable directory (like /tmp) where another user prepares attacks."""
     with shared_directory() as base:
         yield base
+
+
+@pytest.fixture
+def secret_service(tmp_path: Path) -> Iterator[SecretService]:
+    """A real Secret Service (gnome-keyring-daemon on a private D-Bus session bus)."""
+    service = start_secret_service(tmp_path / "secret-service")
+    yield service
+    service.stop()
 
 
 # --- doctor ---------------------------------------------------------------------------------

@@ -3,11 +3,13 @@ Baseten's."""
 
 from collections.abc import Sequence
 
+from sshsetup import __version__
 from sshsetup.baseten import WORKLOADS, workload_matching
 from sshsetup.check_ids import CheckId
 from sshsetup.check_result import CheckResult, Status
 from sshsetup.install_state import InstallState, OtherBlock
 from sshsetup.results import jsonable
+from sshsetup.runtime import version_of
 from sshsetup.sshconfig.block import BlockSpec, block_directives
 from sshsetup.sshconfig.keywords import CHECKED_KEYS, PROXY_COMMAND, normalised_value
 from sshsetup.sshconfig.lines import split_arguments
@@ -104,6 +106,56 @@ def _describe(others: Sequence[OtherBlock]) -> str:
     return " and ".join(
         f"the `{other.client}` block at lines {other.first_line}-{other.last_line}"
         for other in others
+    )
+
+
+def runtime_check(state: InstallState) -> CheckResult:
+    """What the block runs: the interpreter and sshsetup's runtime, both present and current
+    (docs/ssh-config.md#guarding-the-connect-path-against-a-missing-python)."""
+    runtime = state.runtime
+    details = jsonable(runtime)
+    if runtime.python is None:
+        return CheckResult(
+            CheckId.BLOCK_RUNTIME,
+            Status.FAIL,
+            "no Python outside a virtual environment to run the connect path with",
+            "sshsetup setup --python /path/to/python3",
+            details,
+        )
+    if not runtime.python_present:
+        return CheckResult(
+            CheckId.BLOCK_RUNTIME,
+            Status.FAIL,
+            f"the Python the block runs, {runtime.python}, is missing: every ssh to a Baseten "
+            "host stops with sshsetup's one-line message",
+            "sshsetup setup  (chooses a Python again; or sshsetup setup --python PATH)",
+            details,
+        )
+    if runtime.version is None or not runtime.complete:
+        seen = "is not installed" if runtime.version is None else "is incomplete"
+        return CheckResult(
+            CheckId.BLOCK_RUNTIME,
+            Status.FAIL,
+            f"sshsetup's runtime in {runtime.directory} {seen}: every ssh to a Baseten host "
+            "stops with sshsetup's one-line message",
+            "sshsetup setup  (installs it again)",
+            details,
+        )
+    if version_of(runtime.version) != __version__:
+        return CheckResult(
+            CheckId.BLOCK_RUNTIME,
+            Status.WARN,
+            f"sshsetup's runtime in {runtime.directory} is {runtime.version}, not this "
+            f"sshsetup's {__version__} (refreshing it failed)",
+            "sshsetup setup",
+            details,
+        )
+    return CheckResult(
+        CheckId.BLOCK_RUNTIME,
+        Status.PASS,
+        f"the block runs sshsetup's runtime in {runtime.directory} ({runtime.version}) "
+        f"with {runtime.python}",
+        details=details,
     )
 
 

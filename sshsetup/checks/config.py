@@ -56,12 +56,16 @@ def ssh_complaint(result: CommandResult) -> SshComplaint:
     return SshComplaint(text, None, None)
 
 
-def config_accepted_check(result: CommandResult, host: str, config: Path) -> CheckResult:
+def config_accepted_check(
+    result: CommandResult, host: str, config: Path, note: str | None = None
+) -> CheckResult:
+    """``note``: what to know about which file this is (sshsetup.paths.config_note)."""
     if result.ok:
-        return CheckResult(CheckId.CONFIG_ACCEPTED, Status.PASS, f"ssh -G {host} accepts {config}")
+        seen = f"ssh -G {host} accepts {config}" + (f"\nnote: {note}" if note else "")
+        return CheckResult(CheckId.CONFIG_ACCEPTED, Status.PASS, seen, details={"note": note})
     complaint = ssh_complaint(result)
     message = complaint.message
-    details: dict[str, Any] = {"ssh_error": message, "file": None, "line": None}
+    details: dict[str, Any] = {"ssh_error": message, "file": None, "line": None, "note": note}
     if complaint.file is not None:
         details.update(file=str(complaint.file), line=complaint.line)
     if message.startswith("Bad owner or permissions") and complaint.file is not None:

@@ -38,7 +38,7 @@ def _evaluate_config(ctx: Context, host: str) -> tuple[dict[str, list[str]], Che
             "install the OpenSSH client",
         )
         return {}, warning
-    result = openssh.run("-G", *config_arguments(ctx.paths.ssh_config), host)
+    result = openssh.run("-G", *config_arguments(ctx.paths), host)
     if not result.ok:
         warning = CheckResult(
             CheckId.AGENT_SSH_CONFIG,

@@ -25,7 +25,7 @@ from sshsetup.baseten import (
 from sshsetup.check_ids import CheckId
 from sshsetup.check_result import CheckResult, ChecksReport, Status, report
 from sshsetup.checks.agent import collect_agent_checks
-from sshsetup.checks.block import block_checks, block_values, not_baseten_check
+from sshsetup.checks.block import block_checks, block_values, not_baseten_check, runtime_check
 from sshsetup.checks.certificate import certificate_checks, certificate_permits_forwarding
 from sshsetup.checks.config import (
     config_accepted_check,
@@ -44,7 +44,9 @@ from sshsetup.connect.remotes import remote_for_host
 from sshsetup.connect.settings import load_settings
 from sshsetup.context import Context
 from sshsetup.install_state import read_install_state
+from sshsetup.interpreter import Interpreter
 from sshsetup.openssh import OpenSSH, config_arguments, effective_settings
+from sshsetup.paths import config_note
 from sshsetup.process import run_command
 from sshsetup.results import Outcome
 from sshsetup.setup_plan import block_spec, installation_for
@@ -78,23 +80,27 @@ def collect(ctx: Context, host: str, now: float) -> tuple[list[CheckResult], dic
     results = [openssh_check(openssh, version)]
     effective: dict[str, list[str]] = {}
     if openssh is not None:
-        evaluated = openssh.run("-G", *config_arguments(paths.ssh_config), host)
-        results.append(config_accepted_check(evaluated, host, paths.ssh_config))
+        evaluated = openssh.run("-G", *config_arguments(paths), host)
+        results.append(config_accepted_check(evaluated, host, paths.ssh_config, config_note(paths)))
         understands = evaluated.ok and openssh.understands_use_keychain()
         results.append(use_keychain_check(evaluated, understands, version, read_config_lines))
         if evaluated.ok:
             effective = effective_settings(evaluated.stdout)
-    state = read_install_state(paths, ctx.windows)
+    state = read_install_state(ctx)
     results.extend(block_checks(state))
+    if state.block is not None:
+        results.append(runtime_check(state))
     target = (effective.get("hostname") or [host])[0].lower()
-    if effective:
+    python = state.runtime.python  # the one the block was written with, as setup recorded it
+    if effective and python is not None:
         block = state.block
         span = BlockSpan(paths.ssh_config, block.first_line, block.last_line) if block else None
-        system_config = None if config_arguments(paths.ssh_config) else SYSTEM_CONFIG
-        spec = block_spec(paths, settings, settings.options, ctx.windows)
+        system_config = None if config_arguments(paths) else SYSTEM_CONFIG
+        interpreter = Interpreter(python, "recorded")
+        spec = block_spec(ctx, settings, settings.options, interpreter)
 
         def origin_of(keyword: str) -> Origin | None:
-            return first_setting(keyword, host, paths.ssh_config, paths.home, system_config)
+            return first_setting(keyword, host, paths.ssh_config, paths.ssh_home, system_config)
 
         expected = block_values(spec, target)
         results.extend(effective_checks(host, effective, expected, origin_of, span))
@@ -129,7 +135,7 @@ def probe_remote(openssh: OpenSSH, ctx: Context, host: str) -> RemoteProbe:
     """Connect for real (the user's own config; no -A: what the user's ssh does)."""
     argv = [
         openssh.executable,
-        *config_arguments(ctx.paths.ssh_config),
+        *config_arguments(ctx.paths),
         "-T",
         "-o", "BatchMode=yes",
         "-o", f"ConnectTimeout={CONNECT_TIMEOUT_SECONDS}",

@@ -13,10 +13,26 @@ from sshsetup.connect.file_lock import file_lock
 from sshsetup.connect.private_files import ensure_private_dir
 from sshsetup.connect.settings import BlockOptions, Settings, load_settings
 from sshsetup.context import Context
-from sshsetup.errors import ConsentNeeded, InternalError, SshRejected
+from sshsetup.errors import (
+    BadInput,
+    ConfigNotWritable,
+    ConsentNeeded,
+    InternalError,
+    SshRejected,
+)
+from sshsetup.interpreter import (
+    AUTO,
+    choose_interpreter,
+    in_virtualenv,
+    keyring_site,
+    self_test,
+)
 from sshsetup.keypair import KeyPair, find_truss_key, generate_key_pair, load_key_pair
 from sshsetup.openssh import OpenSSH
+from sshsetup.paths import FROM_OPTION, SSH_DEFAULT, Paths, config_note
 from sshsetup.results import Outcome, Result
+from sshsetup.runtime import Runtime
+from sshsetup.runtime import install as install_runtime
 from sshsetup.settings_store import save_settings
 from sshsetup.setup_plan import (
     block_spec,
@@ -24,7 +40,13 @@ from sshsetup.setup_plan import (
     installation_for,
     write_installation,
 )
-from sshsetup.sshconfig.file import ConfigFile, read_config, replace_config, unified_diff
+from sshsetup.sshconfig.file import (
+    ConfigFile,
+    NotWritable,
+    read_config,
+    replace_config,
+    unified_diff,
+)
 from sshsetup.sshconfig.lines import UTF8_BOM, encode, join_lines, split_lines
 from sshsetup.sshconfig.placement import (
     ManagedBlock,
@@ -48,6 +70,8 @@ class Request:
     reuse_truss_key: bool | None = None
     strip_bom: bool = False
     dry_run: bool = False
+    python: str | None = None  # --python PATH ("auto": let sshsetup choose again)
+    print_block: bool = False
 
 
 @dataclass(frozen=True)
@@ -65,29 +89,61 @@ class MigratedBlock:
 
 
 @dataclass(frozen=True)
+class RuntimeReport:
+    directory: Path
+    version: str | None  # the copy in use (v<version>-<hash>); None with --dry-run
+    previous: str | None  # the copy in use before this run (None: there was none)
+    python: Path  # the interpreter the block runs it with
+    python_origin: str  # --python, base interpreter, PATH
+
+
+@dataclass(frozen=True)
 class SetupResult(Result):
     config: Path
+    config_origin: str  # --config, SSHSETUP_SSH_CONFIG, remembered, default
+    ssh_reads: Path  # the config ssh reads when given no -F
+    created: bool  # the config file did not exist before
     changed: bool
     dry_run: bool
     block_line: int
     options: BlockOptions
     refresh_margin_seconds: int
     key: KeyReport
+    runtime: RuntimeReport
+    changes: list[str]  # remembered choices that this run changed, in words
     backup: Path | None
     written: Path | None  # the file really written (a symlink's target)
     diff: str | None  # with --dry-run
+    block: str | None  # with --print-block
+    notes: list[str]
     warnings: list[str]
     migrated: list[MigratedBlock]  # other clients' blocks taken out (--migrate)
 
     def text(self, colour: bool) -> str:
+        if self.block is not None:
+            return self.block
         if self.dry_run:
             return self.diff or "already up to date: nothing would change"
-        if not self.changed:
-            return f"{self.config} is already up to date"
-        text = f"updated {self.config}: the sshsetup block is at line {self.block_line}"
+        if self.created:
+            out = [f"created {self.config} with the sshsetup block (line {self.block_line})"]
+        elif self.changed:
+            out = [f"updated {self.config}: the sshsetup block is at line {self.block_line}"]
+        else:
+            out = [f"{self.config} is already up to date (the block is at line {self.block_line})"]
         if self.backup:
-            text += f"\nprevious version saved as {self.backup}"
-        return text
+            out.append(f"previous version saved as {self.backup}")
+        if self.key.created:
+            out.append(f"made a key pair: {self.key.path} ({self.key.fingerprint})")
+        out.extend(f"changed: {change}" for change in self.changes)
+        runtime = self.runtime
+        if runtime.version != runtime.previous:
+            verb = "installed" if runtime.previous is None else "updated"
+            out.append(
+                f"{verb} sshsetup's runtime in {runtime.directory} ({runtime.version}), "
+                f"run by {runtime.python}"
+            )
+        out.extend(f"note: {note}" for note in self.notes)
+        return "\n".join(out)
 
 
 @dataclass
@@ -102,15 +158,18 @@ class _Warnings:
 
 def run(ctx: Context, request: Request) -> Outcome[SetupResult]:
     # A dry run writes nothing, so it needs no lock (and works while setup holds it).
-    with contextlib.nullcontext() if request.dry_run else file_lock(ctx.paths.lock_file):
+    writes = not (request.dry_run or request.print_block)
+    with file_lock(ctx.paths.lock_file) if writes else contextlib.nullcontext():
         return Outcome(_setup(ctx, request))
 
 
 def _setup(ctx: Context, request: Request) -> SetupResult:
     paths = ctx.paths
-    # Before anything is read from or written to them (a dry run creates none).
+    _check_config_directory(paths)
+    # Before anything is read from or written to them (a run that writes nothing creates none).
+    writes = not (request.dry_run or request.print_block)
     for directory in (paths.key_dir, paths.settings_dir, paths.state_dir):
-        ensure_private_dir(directory, create=not request.dry_run)
+        ensure_private_dir(directory, create=writes)
     warn = _Warnings(ctx)
     settings = load_settings(paths.settings_file)
     options = _chosen_options(settings.options, request)
@@ -119,15 +178,27 @@ def _setup(ctx: Context, request: Request) -> SetupResult:
         if request.refresh_margin is None
         else request.refresh_margin
     )
+    python_setting = _python_setting(settings.python, request.python)
+    interpreter = choose_interpreter(python_setting, ctx.env)
+    if in_virtualenv(interpreter.path):
+        warn(
+            f"{interpreter} lives in a virtual environment: deleting or rebuilding it breaks ssh "
+            "to Baseten hosts (`sshsetup setup --python auto` chooses a Python outside one)"
+        )
     config = read_config(paths.ssh_config)
     text = _without_bom(ctx, config, request)
     source = str(paths.ssh_config)
 
     key, key_setting = _key_pair(ctx, settings, request)
     new_settings = replace(
-        settings, options=options, refresh_margin_seconds=margin, key_file=key_setting
+        settings,
+        options=options,
+        refresh_margin_seconds=margin,
+        key_file=key_setting,
+        python=python_setting,
+        ssh_config=_remembered_config(paths, settings.ssh_config),
     )
-    spec = block_spec(paths, new_settings, options, ctx.windows)
+    spec = block_spec(ctx, new_settings, options, interpreter)
     stripped, migrated = _take_out_client_blocks(ctx, strip_block(text, source), request, source)
     for notice in stripped.notices:
         warn(f"{source}: {notice}")
@@ -135,9 +206,36 @@ def _setup(ctx: Context, request: Request) -> SetupResult:
     new_text = installed.text
     new_data = encode(new_text)
     changed = new_data != (config.data or b"")
+    block = _block_text(new_text, source)
+    runtime = Runtime(paths.runtime_dir)
+    result = SetupResult(
+        config=paths.ssh_config,
+        config_origin=paths.ssh_config_origin,
+        ssh_reads=paths.ssh_reads,
+        created=changed and not config.exists,
+        changed=changed,
+        dry_run=request.dry_run,
+        block_line=installed.block_line,
+        options=options,
+        refresh_margin_seconds=margin,
+        key=KeyReport(key.private, key.fingerprint, key.created),
+        runtime=RuntimeReport(
+            runtime.directory, None, runtime.current(), interpreter.path, interpreter.origin
+        ),
+        changes=_changes(settings, new_settings, paths),
+        backup=None,
+        written=None,
+        diff=None,
+        block=None,
+        notes=[note for note in [config_note(paths)] if note],
+        warnings=warn.messages,
+        migrated=migrated,
+    )
+    if request.print_block:
+        return replace(result, block=block)
     ssh = ctx.openssh
     # ssh checks the candidate while the findings are worked out (independent work).
-    validation = _Validation(ssh, ctx, config, new_data) if changed and ssh else None
+    validation = _Validation(ssh, config, new_data) if changed and ssh else None
     _report_findings(new_text, source, warn)
     if changed and options.use_keychain and ssh is not None and not ssh.understands_use_keychain():
         warn(
@@ -147,20 +245,6 @@ def _setup(ctx: Context, request: Request) -> SetupResult:
         )
     if validation is not None:
         validation.wait()
-    result = SetupResult(
-        config=paths.ssh_config,
-        changed=changed,
-        dry_run=request.dry_run,
-        block_line=installed.block_line,
-        options=options,
-        refresh_margin_seconds=margin,
-        key=KeyReport(key.private, key.fingerprint, key.created),
-        backup=None,
-        written=None,
-        diff=None,
-        warnings=warn.messages,
-        migrated=migrated,
-    )
     if request.dry_run:
         before = text if not config.has_bom else config.text
         return replace(result, diff=unified_diff(paths.ssh_config, before, new_text))
@@ -168,13 +252,97 @@ def _setup(ctx: Context, request: Request) -> SetupResult:
     if key.created:
         key = generate_key_pair(key.private)  # the dry-run pair above was never written
         result = replace(result, key=KeyReport(key.private, key.fingerprint, True))
+    runtime_installed = install_runtime(runtime)
+    result = replace(result, runtime=replace(result.runtime, version=runtime_installed.name))
+    installation = installation_for(paths, new_settings, interpreter.path, keyring_site())
+    if runtime_installed.created or not runtime.checked(interpreter.path):
+        self_test(interpreter, runtime, ctx.env)  # once, before a block names this Python
+    write_installation(paths, installation)
     if changed:
-        written, backup = replace_config(paths, config, new_data)
+        try:
+            written, backup = replace_config(paths, config, new_data)
+        except NotWritable as exc:
+            _save_settings(paths, settings, new_settings)
+            raise _not_writable(paths, exc, block, installed.block_line) from None
+        if not config.exists:  # remove deletes it again if nothing else is added to it
+            new_settings = replace(new_settings, created_config=str(paths.ssh_config))
         result = replace(result, written=written, backup=backup)
-    if new_settings != settings or not paths.settings_file.exists():
-        save_settings(paths.settings_file, new_settings)
-    write_installation(paths, installation_for(paths, new_settings))
+    _save_settings(paths, settings, new_settings)
     return result
+
+
+def _save_settings(paths: Paths, old: Settings, new: Settings) -> None:
+    if new != old or not paths.settings_file.exists():
+        save_settings(paths.settings_file, new)
+
+
+def _check_config_directory(paths: Paths) -> None:
+    """A config named by --config (or SSHSETUP_SSH_CONFIG) must be in a directory that
+    exists: a typo must not create directories. ~/.ssh itself is created when missing."""
+    directory = paths.ssh_config.parent
+    if paths.ssh_config_origin != SSH_DEFAULT and not directory.is_dir():
+        raise BadInput(
+            f"the directory of {paths.ssh_config} does not exist ({directory})",
+            hint=f"check the path, or create {directory} first",
+        )
+
+
+def _python_setting(remembered: str | None, asked: str | None) -> str | None:
+    """The --python choice to remember: the one given now (absolute), else the one before."""
+    if asked is None:
+        return remembered
+    if asked == AUTO:
+        return None
+    return str(Path(asked).expanduser().absolute())
+
+
+def _remembered_config(paths: Paths, remembered: str | None) -> str | None:
+    """--config is remembered unless it names the file ssh reads by itself."""
+    if paths.ssh_config_origin != FROM_OPTION:
+        return remembered
+    chosen = paths.ssh_config.absolute()
+    return None if chosen == paths.ssh_reads.absolute() else str(chosen)
+
+
+def _changes(old: Settings, new: Settings, paths: Paths) -> list[str]:
+    """The remembered choices this run changes, as a person would say them."""
+    changes = []
+    for name, before in vars(old.options).items():
+        after = getattr(new.options, name)
+        if after != before:
+            changes.append(f"{name.replace('_', ' ')}: {'on' if after else 'off'}")
+    if new.refresh_margin_seconds != old.refresh_margin_seconds:
+        changes.append(
+            f"refresh margin: {old.refresh_margin_seconds} s -> {new.refresh_margin_seconds} s"
+        )
+    if new.python != old.python:
+        auto = "chosen by sshsetup"
+        changes.append(f"python: {new.python or auto} (was {old.python or auto})")
+    if new.ssh_config != old.ssh_config:
+        kept = new.ssh_config or f"{paths.ssh_reads} (the file ssh reads)"
+        changes.append(f"ssh config remembered: {kept}")
+    return changes
+
+
+def _block_text(text: str, source: str) -> str:
+    lines = split_lines(text)
+    location = locate_block(lines, source)
+    if location is None:
+        raise InternalError(  # the text was just made with the block in it
+            f"{source}: the new text has no sshsetup block", hint="report this as a bug"
+        )
+    return "".join(line.text for line in lines[location.start : location.end + 1]).rstrip("\r\n")
+
+
+def _not_writable(paths: Paths, exc: NotWritable, block: str, line: int) -> ConfigNotWritable:
+    return ConfigNotWritable(
+        f"cannot write {exc}; the key, the runtime and sshsetup's settings are in place, "
+        "only the block is missing",
+        hint=f"add the block below at line {line} of {paths.ssh_config} yourself (with "
+        "home-manager: first in programs.ssh.extraConfig), or make the file writable and run "
+        "`sshsetup setup` again; `sshsetup setup --print-block` prints it again",
+        block=block,
+    )
 
 
 def _chosen_options(remembered: BlockOptions, request: Request) -> BlockOptions:
@@ -319,14 +487,14 @@ def _report_findings(text: str, source: str, warn: _Warnings) -> None:
 class _Validation:
     """``_validate`` in a background thread; ``wait()`` re-raises its error."""
 
-    def __init__(self, ssh: OpenSSH, ctx: Context, config: ConfigFile, candidate: bytes) -> None:
+    def __init__(self, ssh: OpenSSH, config: ConfigFile, candidate: bytes) -> None:
         self._error: Exception | None = None
-        self._thread = threading.Thread(target=self._run, args=(ssh, ctx, config, candidate))
+        self._thread = threading.Thread(target=self._run, args=(ssh, config, candidate))
         self._thread.start()
 
-    def _run(self, ssh: OpenSSH, ctx: Context, config: ConfigFile, candidate: bytes) -> None:
+    def _run(self, ssh: OpenSSH, config: ConfigFile, candidate: bytes) -> None:
         try:
-            _validate(ssh, ctx.paths.state_dir, config, candidate)
+            _validate(ssh, config, candidate)
         except Exception as exc:  # whatever it is, the install must not go ahead unchecked
             self._error = exc
 
@@ -336,10 +504,11 @@ class _Validation:
             raise self._error
 
 
-def _validate(ssh: OpenSSH, state_dir: Path, config: ConfigFile, candidate: bytes) -> None:
-    """Install nothing that ssh rejects; if ssh already rejected the file, say so."""
-    ensure_private_dir(state_dir)
-    with tempfile.TemporaryDirectory(dir=state_dir, prefix="validate-") as directory:
+def _validate(ssh: OpenSSH, config: ConfigFile, candidate: bytes) -> None:
+    """Install nothing that ssh rejects; if ssh already rejected the file, say so. The
+    candidate goes to a private temporary directory (0700), not to sshsetup's state
+    directory: a dry run creates no directory of sshsetup's."""
+    with tempfile.TemporaryDirectory(prefix="sshsetup-validate-") as directory:
         candidate_path = Path(directory) / "candidate-config"
         candidate_path.write_bytes(candidate)
         for host, result in zip(

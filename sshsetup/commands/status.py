@@ -10,6 +10,7 @@ from sshsetup.connect.credentials import KeySource, api_key_source
 from sshsetup.connect.settings import load_settings
 from sshsetup.context import Context
 from sshsetup.install_state import InstallState, read_install_state
+from sshsetup.paths import SSH_DEFAULT
 from sshsetup.results import Outcome, Result, jsonable
 
 
@@ -28,7 +29,9 @@ class StatusResult(Result):
 
     def text(self, colour: bool) -> str:
         state = self.state
-        out = [f"config:   {state.config}" + ("" if state.config_exists else " (does not exist)")]
+        origin = "" if state.config_origin == SSH_DEFAULT else f" ({state.config_origin})"
+        exists = "" if state.config_exists else " (does not exist)"
+        out = [f"config:   {state.config}{origin}{exists}"]
         block = state.block
         if block is None:
             out.append("block:    not installed (run `sshsetup setup`)")
@@ -48,6 +51,17 @@ class StatusResult(Result):
             out.append(f"key:      {key.path} {key.type or ''} {key.fingerprint or key.problem}")
         out.append(f"backup:   {state.backup or 'none yet'}")
         out.append("auth:     " + _credential_text(self.credential))
+        runtime = state.runtime
+        if runtime.version is None:
+            out.append(f"runtime:  {runtime.directory} (not installed: run `sshsetup setup`)")
+        else:
+            complete = "" if runtime.complete else ", incomplete: run `sshsetup setup`"
+            out.append(f"runtime:  {runtime.directory} ({runtime.version}{complete})")
+        if runtime.python is None:
+            out.append("python:   none found (run `sshsetup setup --python PATH`)")
+        else:
+            missing = "" if runtime.python_present else " (missing: run `sshsetup setup`)"
+            out.append(f"python:   {runtime.python}{missing}")
         for other in state.other_blocks:
             serves = ", ".join(other.serves) or "no host (a block above it serves them all)"
             out.append(
@@ -63,6 +77,7 @@ class StatusResult(Result):
             for entry in state.other_baseten_entries
         )
         out.extend(f"warning:  {finding}" for finding in state.findings)
+        out.extend(f"note:     {note}" for note in state.notes)
         return "\n".join(out)
 
 
@@ -78,4 +93,4 @@ def _credential_text(source: KeySource) -> str:
 def run(ctx: Context, request: Request) -> Outcome[StatusResult]:
     remote = load_settings(ctx.paths.settings_file).default_remote
     credential = api_key_source(remote, ctx.paths.credential_files, ctx.env)
-    return Outcome(StatusResult(read_install_state(ctx.paths, ctx.windows), credential))
+    return Outcome(StatusResult(read_install_state(ctx), credential))

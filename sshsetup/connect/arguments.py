@@ -1,4 +1,5 @@
-"""The two arguments ssh gives the hook and the ProxyCommand: ``<key_dir> <host>``."""
+"""The arguments of the hook and the ProxyCommand: ``<key_dir>`` (from the runtime's entry
+script) and ``<host>`` (ssh's ``%h``)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,7 @@ from sshsetup.errors import SshsetupError
 def host_and_installation(argv: list[str], script: str) -> tuple[HostName, Installation] | None:
     """The parsed host and connect.json; None after reporting why they are unusable."""
     if len(argv) != 2:
-        report(
-            f"usage: {script} <key_dir> <host>", hint="run `sshsetup setup` to rewrite the block"
-        )
+        report(f"usage: {script} <host>", hint="run `sshsetup setup` to rewrite the block")
         return None
     key_dir, host_text = argv
     try:

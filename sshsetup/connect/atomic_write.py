@@ -24,8 +24,8 @@ from sshsetup.connect.private_files import NO_FOLLOW
 _BINARY = getattr(os, "O_BINARY", 0)
 
 TEMP_PREFIX = ".sshsetup-tmp-"
-# Fault injection for the crash tests: the writer pauses at this point (for the file named
-# by _PAUSE_FILE_ENV, when set) so that a test can kill it there.
+# Fault injection for the crash tests: the writer pauses at this point (for a file whose name
+# starts with _PAUSE_FILE_ENV, when set) so that a test can kill it there.
 _PAUSE_ENV = "SSHSETUP_TEST_PAUSE_AT"
 _PAUSE_FILE_ENV = "SSHSETUP_TEST_PAUSE_FILE"
 _STALE_TEMP_SECONDS = 3600
@@ -45,7 +45,7 @@ def write_atomic(
     mode = _secret_mode(target, new_file_mode) if secret else _kept_mode(target, new_file_mode)
     _sweep_stale_temps(directory, target.name)
     temp = directory / f"{TEMP_PREFIX}{target.name}-{os.getpid()}-{os.urandom(4).hex()}"
-    paused = os.environ.get(_PAUSE_FILE_ENV, target.name) == target.name
+    paused = target.name.startswith(os.environ.get(_PAUSE_FILE_ENV, ""))
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | NO_FOLLOW | _BINARY, 0o600)
     try:
         try:
@@ -101,7 +101,7 @@ def _sweep_stale_temps(directory: Path, name: str) -> None:
     for entry in entries:
         pid_text = entry[len(prefix) :].split("-", 1)[0]
         path = os.path.join(directory, entry)
-        if pid_text.isdigit() and _process_alive(int(pid_text), path):
+        if pid_text.isdigit() and process_alive(int(pid_text), path):
             continue
         try:
             os.unlink(path)
@@ -109,7 +109,7 @@ def _sweep_stale_temps(directory: Path, name: str) -> None:
             pass
 
 
-def _process_alive(pid: int, path: str) -> bool:
+def process_alive(pid: int, path: str) -> bool:
     if os.name == "nt":  # no cheap liveness check: judge by age
         try:
             import time

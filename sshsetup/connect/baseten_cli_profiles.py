@@ -40,7 +40,7 @@ from sshsetup.baseten import (
     CLI_REMOTE_URL_ENV,
 )
 from sshsetup.connect import jsonfile
-from sshsetup.connect.keyring_access import backend_name, import_keyring
+from sshsetup.connect.keyring_access import get_password
 
 API_KEY = "api_key"
 OAUTH = "oauth"
@@ -105,7 +105,9 @@ def auth_file(env: Mapping[str, str]) -> str | None:
     return os.path.join(directory, CLI_AUTH_FILE_NAME) if directory else None
 
 
-def profile_credential(env: Mapping[str, str], now: float) -> ProfileCredential | None:
+def profile_credential(
+    env: Mapping[str, str], now: float, keyring_site: str | None = None
+) -> ProfileCredential | None:
     """The selected profile's credential; None when the CLI has no profile to offer (no
     auth.json, or none selected and no current one); ProfileProblem when the selected one
     cannot be used."""
@@ -131,7 +133,7 @@ def profile_credential(env: Mapping[str, str], now: float) -> ProfileCredential 
     where = f"baseten CLI profile {chosen!r}"
     auth_type = profile.get("auth_type")
     api_base_url = management_api_url(_remote_url(profile, env), env, where)
-    secret, stored_in = _secret(chosen, profile, path)
+    secret, stored_in = _secret(chosen, profile, path, keyring_site)
     if auth_type == API_KEY:
         key = _text(secret)
         if not key:
@@ -183,10 +185,12 @@ def _read_auth_file(path: str) -> dict[str, object] | None:
         raise ProfileProblem(f"{path} is unusable ({exc})") from None
 
 
-def _secret(name: str, profile: Mapping[str, object], path: str) -> tuple[object, str]:
+def _secret(
+    name: str, profile: Mapping[str, object], path: str, keyring_site: str | None
+) -> tuple[object, str]:
     """The profile's secret (keyring first, as the CLI reads it; then auth.json's insecure
     copy) and where it was."""
-    found = _keyring_secret(name)
+    found = _keyring_secret(name, keyring_site)
     if found is not None:
         return found
     if profile.get("auth_type") == OAUTH:
@@ -194,19 +198,18 @@ def _secret(name: str, profile: Mapping[str, object], path: str) -> tuple[object
     return profile.get("api_key"), path
 
 
-def _keyring_secret(name: str) -> tuple[str, str] | None:
+def _keyring_secret(name: str, keyring_site: str | None) -> tuple[str, str] | None:
     """The CLI's keyring entry, read through Python's keyring: go-keyring names a Windows
     credential ``service:account`` and stores UTF-8 there
     (docs/baseten-protocol.md#go-cli-keyring-entries-read-from-python)."""
     service = f"{CLI_KEYRING_SERVICE}:{name}" if sys.platform == "win32" else CLI_KEYRING_SERVICE
     try:
-        backend = import_keyring().get_keyring()
-        value = backend.get_password(service, name)
+        where, value = get_password(service, name, keyring_site)
     except Exception:  # no keyring, a locked one, a failing backend: auth.json may still have it
         return None
-    if not isinstance(value, str) or not value:
+    if not value:
         return None
-    return decode_go_keyring(value, sys.platform), f"keyring ({backend_name(backend)})"
+    return decode_go_keyring(value, sys.platform), f"keyring ({where})"
 
 
 def decode_go_keyring(value: str, platform: str) -> str:

@@ -2,7 +2,9 @@
 
 Lookup order for remote R (the first source that has a usable credential wins):
 
-1. ``keyring``: the OS keyring, service ``sshsetup``, username R (``sshsetup login``).
+1. ``keyring``: the OS keyring, service ``sshsetup``, username R (``sshsetup login``);
+   from the connect path, through keyring where it can import it, else through the OS's
+   own tool (``keyring_access``).
 2. ``file``: ``<settings_dir>/api-keys.plaintext.json``, written only by the explicit
    ``sshsetup login --store file`` for machines without a keyring (see plaintext_keys).
 3. ``env``: ``BASETEN_API_KEY`` (the same key for every remote).
@@ -35,7 +37,7 @@ from sshsetup.connect.baseten_cli_profiles import (
     auth_file,
     profile_credential,
 )
-from sshsetup.connect.keyring_access import backend_name, import_keyring
+from sshsetup.connect.keyring_access import KeyringUnavailable, get_password
 from sshsetup.connect.plaintext_keys import PlaintextKeysProblem, read_plaintext_keys
 from sshsetup.connect.trussrc import find_section, read_trussrc, trussrc_path
 from sshsetup.errors import BadInput, NotLoggedIn
@@ -103,10 +105,11 @@ class Credential:
 @dataclass(frozen=True)
 class CredentialFiles:
     """Where file-based credentials live: sshsetup's plaintext fallback, and the home that
-    holds ``~/.trussrc``."""
+    holds ``~/.trussrc``; and where keyring was importable when setup ran (connect.json)."""
 
     plaintext_keys_file: str
     home: str
+    keyring_site: str | None = None
 
 
 def api_key_source(remote: str, files: CredentialFiles, env: Mapping[str, str]) -> KeySource:
@@ -117,10 +120,20 @@ def api_key_source(remote: str, files: CredentialFiles, env: Mapping[str, str]) 
 def missing_credential(source: KeySource) -> NotLoggedIn:
     """No source had a credential for the remote: say where sshsetup looked, and why not."""
     notes = "; ".join(source.notes)
-    return NotLoggedIn(
+    looked = (
         f"no credential for remote {source.remote!r} (looked in the keyring, the plaintext key "
         f"file, {API_KEY_ENV}, the baseten CLI's profile and ~/.trussrc)"
-        + (f": {notes}" if notes else ""),
+        + (f": {notes}" if notes else "")
+    )
+    if any(note.startswith("keyring: not available") for note in source.notes):
+        # e.g. keyring lived in a virtual environment that is gone since setup
+        return NotLoggedIn(
+            looked,
+            hint=f"set {API_KEY_ENV} for this shell, or run `sshsetup setup` again from a "
+            f"working sshsetup (then `sshsetup login --remote {source.remote}` if it asks)",
+        )
+    return NotLoggedIn(
+        looked,
         hint=f"run `sshsetup login --remote {source.remote}` (or set {API_KEY_ENV}, or log in "
         "with `baseten auth login`)",
     )
@@ -143,7 +156,7 @@ def look_up(
         origin = KeySource(remote, source, location, tuple(notes), API_KEY)
         return Credential(key.strip(), "Api-Key", origin), origin
 
-    keyring_name, key = _keyring_lookup(remote, notes)
+    keyring_name, key = _keyring_lookup(remote, files.keyring_site, notes)
     hit = found("keyring", keyring_name, key)
     if hit:
         return hit
@@ -160,13 +173,13 @@ def look_up(
     if hit:
         return hit
 
-    hit = _from_profile(remote, env, notes)
+    hit = _from_profile(remote, files.keyring_site, env, notes)
     if hit:
         return hit
 
     rc_path = trussrc_path(files.home, env)
     try:
-        sections = read_trussrc(rc_path)
+        sections = read_trussrc(rc_path, files.keyring_site)
     except BadInput as exc:
         notes.append(f"trussrc: {exc.message}")
         sections = None
@@ -178,13 +191,13 @@ def look_up(
 
 
 def _from_profile(
-    remote: str, env: Mapping[str, str], notes: list[str]
+    remote: str, keyring_site: str | None, env: Mapping[str, str], notes: list[str]
 ) -> tuple[Credential, KeySource] | None:
     """The baseten CLI's profile (docs/baseten-protocol.md#go-cli-profiles-and-keyring)."""
     import time
 
     try:
-        profile = profile_credential(env, time.time())
+        profile = profile_credential(env, time.time(), keyring_site)
     except ProfileProblem as exc:
         notes.append(f"{BASETEN_CLI}: {exc.message}")
         return None
@@ -251,17 +264,14 @@ def shares_secret(text: str, secret: str, window: int = 8) -> bool:
     return any(secret[i : i + window] in text for i in range(len(secret) - window + 1))
 
 
-def _keyring_lookup(remote: str, notes: list[str]) -> tuple[str, str | None]:
-    """(backend name, key or None); a failing keyring becomes a note."""
+def _keyring_lookup(
+    remote: str, keyring_site: str | None, notes: list[str]
+) -> tuple[str, str | None]:
+    """(where it looked, key or None); a failing keyring becomes a note."""
     try:
-        backend = import_keyring().get_keyring()
-    except Exception as exc:
-        notes.append(f"keyring: not available ({type(exc).__name__})")
-        return "keyring", None
-    name = backend_name(backend)
-    try:
-        key = backend.get_password(KEYRING_SERVICE, remote)
-    except Exception as exc:
-        notes.append(f"keyring ({name}): {type(exc).__name__}")
-        return name, None
-    return name, key if isinstance(key, str) else None
+        return get_password(KEYRING_SERVICE, remote, keyring_site)
+    except KeyringUnavailable as exc:
+        notes.append(f"keyring: not available ({exc})")
+    except Exception as exc:  # a backend failing (locked, no D-Bus): never the key itself
+        notes.append(f"keyring: {type(exc).__name__}")
+    return "keyring", None

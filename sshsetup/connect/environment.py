@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 SETTINGS_DIR_ENV = "SSHSETUP_CONFIG_DIR"  # the tool's settings (not the ssh config)
 STATE_DIR_ENV = "SSHSETUP_STATE_DIR"
 KEY_DIR_ENV = "SSHSETUP_KEY_DIR"
+SSH_CONFIG_ENV = "SSHSETUP_SSH_CONFIG"  # the ssh config to manage (default: the one ssh reads)
 NO_FETCH_ENV = "SSHSETUP_NO_FETCH"  # set when sshsetup runs ssh itself: the hook only looks
 API_TIMEOUT_ENV = "SSHSETUP_API_TIMEOUT"
 CLIENT_VERSION_ENV = "SSHSETUP_CLIENT_VERSION"  # replaces X-Client-Version (support cases)

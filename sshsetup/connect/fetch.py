@@ -104,7 +104,9 @@ def client_for(
 
     settings_file = Path(installation.settings_file)
     remote = remote_for_host(host_remote, settings_file)
-    files = CredentialFiles(installation.plaintext_keys_file, home_directory(env))
+    files = CredentialFiles(
+        installation.plaintext_keys_file, home_directory(env), installation.keyring_site
+    )
     credential, source = look_up(remote, files, env)
     if credential is None:
         raise missing_credential(source)

@@ -1,4 +1,5 @@
-"""The block's ``Match ... exec`` hook: ``hook.py <key_dir> <host>`` (host = ssh's ``%h``).
+"""The block's ``Match ... exec`` hook: ``main([key_dir, host])``, host = ssh's ``%h``, run
+by the runtime's entry script ``hook.py`` (sshsetup.runtime).
 
 Makes sure a usable certificate and session for the host are cached before ssh loads its
 CertificateFile
@@ -17,19 +18,13 @@ deployment, docs/baseten-protocol.md#what-an-environment-connection-costs).
 
 from __future__ import annotations
 
-import os
-import sys
+import time
 
-if __name__ == "__main__":  # run by ssh as a script (python -I -S): make sshsetup importable
-    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-
-import time  # noqa: E402
-
-from sshsetup.baseten import ENVIRONMENT  # noqa: E402
-from sshsetup.connect.arguments import host_and_installation  # noqa: E402
-from sshsetup.connect.environment import NO_FETCH_ENV  # noqa: E402
-from sshsetup.connect.report import report  # noqa: E402
-from sshsetup.connect.session import host_problem  # noqa: E402
+from sshsetup.baseten import ENVIRONMENT
+from sshsetup.connect.arguments import host_and_installation
+from sshsetup.connect.environment import NO_FETCH_ENV
+from sshsetup.connect.report import report
+from sshsetup.connect.session import host_problem
 
 TYPE_CHECKING = False  # typing costs ~8 ms of imports; mypy still reads the block
 if TYPE_CHECKING:
@@ -65,7 +60,3 @@ def ensure_certificate(argv: list[str], env: Mapping[str, str]) -> None:
         ensure_host(installation, host, env)
     except SshsetupError as exc:
         report(f"cannot get a certificate for {host.name}: {exc.message}", exc.hint)
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:], os.environ))

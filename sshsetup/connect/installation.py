@@ -21,6 +21,10 @@ PLAINTEXT_KEYS_FILE_NAME = "api-keys.plaintext.json"
 CERT_FILE_SUFFIX = "-cert.pub"  # the block's CertificateFile is <cert_dir>/%h-cert.pub
 SESSION_FILE_SUFFIX = ".json"
 _PATH_FIELDS = ("key_file", "cert_dir", "session_dir", "settings_dir", "state_dir")
+# Recorded by setup, optional: the interpreter the block runs the connect path with (for
+# status and doctor), and the site directory where keyring was importable (the connect
+# path runs with -S and, once that environment is gone, falls back to the OS's own tools).
+_OPTIONAL_FIELDS = ("python", "keyring_site")
 _REWRITE_HINT = "run `sshsetup setup` to write it again"
 
 
@@ -32,7 +36,7 @@ class InstallationError(BadInput):
 
 
 class Installation:
-    __slots__ = (*_PATH_FIELDS, "refresh_margin_seconds", "key_dir")
+    __slots__ = (*_PATH_FIELDS, *_OPTIONAL_FIELDS, "refresh_margin_seconds", "key_dir")
 
     def __init__(
         self,
@@ -43,6 +47,8 @@ class Installation:
         settings_dir: str,
         state_dir: str,
         refresh_margin_seconds: int,
+        python: str | None = None,
+        keyring_site: str | None = None,
     ) -> None:
         self.key_dir = key_dir
         self.key_file = key_file
@@ -51,6 +57,8 @@ class Installation:
         self.settings_dir = settings_dir
         self.state_dir = state_dir
         self.refresh_margin_seconds = refresh_margin_seconds
+        self.python = python
+        self.keyring_site = keyring_site
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Installation) and self.to_json() == other.to_json()
@@ -93,6 +101,7 @@ class Installation:
         data: dict[str, object] = {"version": VERSION}
         data.update({name: getattr(self, name) for name in _PATH_FIELDS})
         data["refresh_margin_seconds"] = self.refresh_margin_seconds
+        data.update({name: getattr(self, name) for name in _OPTIONAL_FIELDS})
         return data
 
 
@@ -124,9 +133,12 @@ def load_installation(key_dir: str) -> Installation:
             f"{path} has version {data.get('version')!r}; this sshsetup reads version {VERSION}"
         )
     values = {name: data.get(name) for name in _PATH_FIELDS}
+    optional = {name: data.get(name) for name in _OPTIONAL_FIELDS}
     margin = data.get("refresh_margin_seconds")
-    if not all(isinstance(value, str) and value for value in values.values()) or not (
-        isinstance(margin, int) and margin >= 0
+    if (
+        not all(isinstance(value, str) and value for value in values.values())
+        or not all(value is None or isinstance(value, str) for value in optional.values())
+        or not (isinstance(margin, int) and margin >= 0)
     ):
         raise InstallationError(f"{path} lacks a field or has one of the wrong type")
     return Installation(
@@ -137,4 +149,6 @@ def load_installation(key_dir: str) -> Installation:
         settings_dir=str(values["settings_dir"]),
         state_dir=str(values["state_dir"]),
         refresh_margin_seconds=margin,
+        python=optional["python"] or None,
+        keyring_site=optional["keyring_site"] or None,
     )

@@ -1,4 +1,5 @@
-"""The block's ProxyCommand: ``proxy.py <key_dir> <host>`` (host = ssh's ``%h``).
+"""The block's ProxyCommand: ``main([key_dir, host])``, host = ssh's ``%h``, run by the
+runtime's entry script ``proxy.py`` (sshsetup.runtime).
 
 Takes the host's cached session (fetching one first if it is missing or expiring),
 opens the TLS tunnel through Baseten's SSH proxy, presents the JWT, and relays ssh's
@@ -9,19 +10,15 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 
-if __name__ == "__main__":  # run by ssh as a script (python -I -S): make sshsetup importable
-    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-
-import time  # noqa: E402
-
-from sshsetup.baseten import HostName  # noqa: E402
-from sshsetup.connect.arguments import host_and_installation  # noqa: E402
-from sshsetup.connect.installation import Installation  # noqa: E402
-from sshsetup.connect.relay import relay  # noqa: E402
-from sshsetup.connect.report import report  # noqa: E402
-from sshsetup.connect.session import Session, read_session  # noqa: E402
-from sshsetup.connect.tunnel import ProxyError, TlsChannel, open_tunnel, tls_context  # noqa: E402
+from sshsetup.baseten import HostName
+from sshsetup.connect.arguments import host_and_installation
+from sshsetup.connect.installation import Installation
+from sshsetup.connect.relay import relay
+from sshsetup.connect.report import report
+from sshsetup.connect.session import Session, read_session
+from sshsetup.connect.tunnel import ProxyError, TlsChannel, open_tunnel, tls_context
 
 TYPE_CHECKING = False  # typing costs ~8 ms of imports; mypy still reads the block
 if TYPE_CHECKING:
@@ -104,7 +101,3 @@ def relay_session(channel: TlsChannel) -> int:
     finally:
         channel.sock.close()
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:], os.environ))

@@ -44,6 +44,9 @@ class Settings:
     default_remote: str = DEFAULT_REMOTE
     remotes: dict[str, Remote] = field(default_factory=dict)
     key_file: str | None = None  # a key reused from elsewhere (truss); None: the default
+    python: str | None = None  # `setup --python`; None: sshsetup chooses (sshsetup.interpreter)
+    ssh_config: str | None = None  # `setup --config` other than ssh's own; None: ssh's own
+    created_config: str | None = None  # an ssh config setup created: remove deletes it if empty
 
     def key_path(self, default_key_file: Path) -> Path:
         """The key the block and the connect path use: the one chosen, else the default."""
@@ -66,12 +69,21 @@ class Settings:
                     for name, value in dict(data.get("remotes", {})).items()
                 },
                 key_file=data.get("key_file"),
+                python=_optional_text(data.get("python")),
+                ssh_config=_optional_text(data.get("ssh_config")),
+                created_config=_optional_text(data.get("created_config")),
             )
         except (TypeError, ValueError) as exc:
             raise BadInput(
                 f"{source}: unexpected settings ({exc})",
                 hint=f"fix or delete {source}; `sshsetup setup` writes it again",
             ) from None
+
+
+def _optional_text(value: object) -> str | None:
+    if value is None or isinstance(value, str):
+        return value or None
+    raise TypeError(f"expected a string, got {value!r}")
 
 
 def load_settings(path: Path) -> Settings:

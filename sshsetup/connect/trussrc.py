@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sshsetup.baseten import TRUSS_KEYRING_SERVICE, TRUSSRC_ENV
-from sshsetup.connect.keyring_access import import_keyring
+from sshsetup.connect.keyring_access import get_password
 from sshsetup.errors import BadInput, NotLoggedIn
 
 
@@ -41,8 +41,9 @@ def trussrc_path(home: str | Path, env: Mapping[str, str]) -> Path:
     return Path(override).expanduser() if override else Path(home) / ".trussrc"
 
 
-def read_trussrc(path: Path) -> dict[str, TrussSection] | None:
-    """All sections of the file (None when it does not exist), keys resolved."""
+def read_trussrc(path: Path, keyring_site: str | None = None) -> dict[str, TrussSection] | None:
+    """All sections of the file (None when it does not exist), keys resolved (``keyring_site``:
+    see connect.keyring_access)."""
     parser = configparser.ConfigParser(interpolation=None)  # no %-expansion inside keys
     try:
         text = path.read_text(encoding="utf-8")
@@ -61,7 +62,7 @@ def read_trussrc(path: Path) -> dict[str, TrussSection] | None:
             f"{path}{_line_of(exc)}: not a valid INI file",
             hint="fix it with `truss login`, or log in with `sshsetup login`",
         ) from None
-    return {name: _section(name, parser[name]) for name in parser.sections()}
+    return {name: _section(name, parser[name], keyring_site) for name in parser.sections()}
 
 
 def find_section(sections: Mapping[str, TrussSection], remote: str) -> TrussSection | None:
@@ -72,17 +73,19 @@ def find_section(sections: Mapping[str, TrussSection], remote: str) -> TrussSect
     return folded[0] if len(folded) == 1 else None
 
 
-def _section(name: str, values: configparser.SectionProxy) -> TrussSection:
+def _section(
+    name: str, values: configparser.SectionProxy, keyring_site: str | None
+) -> TrussSection:
     auth_type = values.get("auth_type")
     api_key = values.get("api_key") or None
     if api_key is None and auth_type == "api_key":
-        api_key = _truss_keyring_api_key(name)
+        api_key = _truss_keyring_api_key(name, keyring_site)
     return TrussSection(name=name, api_key=api_key, auth_type=auth_type)
 
 
-def _truss_keyring_api_key(section: str) -> str | None:
+def _truss_keyring_api_key(section: str, keyring_site: str | None) -> str | None:
     try:
-        blob = import_keyring().get_password(TRUSS_KEYRING_SERVICE, section)
+        _, blob = get_password(TRUSS_KEYRING_SERVICE, section, keyring_site)
     except Exception:  # any backend failure: this source simply has no key
         return None
     if not blob:

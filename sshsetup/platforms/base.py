@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import stat
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -141,6 +141,16 @@ class Platform(ABC):
     def system_checks(self, effective: Mapping[str, list[str]]) -> list[CheckResult]:
         """Checks only this OS has (service state, which ssh build, what git uses)."""
         return []
+
+    def short_path(self, path: Path, needs_it: Callable[[str], bool]) -> Path:
+        """``path`` with each component for which ``needs_it`` holds replaced by its short
+        name, where the OS keeps one (Windows' 8.3 names); else ``path``."""
+        return path
+
+    @property
+    def command_shell(self) -> Path | None:
+        """The shell that runs the block's ProxyCommand guard when ssh runs none (Windows)."""
+        return None
 
     def existing(self, candidates: Sequence[Path]) -> list[str]:
         return [str(path) for path in candidates if path.exists()]

@@ -7,7 +7,8 @@ read by their numbers and structure, never by their (localised) words where a nu
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+import sys
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -112,6 +113,16 @@ def classify_ssh(executable: str, version: str) -> str:
 
 class WindowsPlatform(Platform):
     name = "windows"
+
+    def short_path(self, path: Path, needs_it: Callable[[str], bool]) -> Path:
+        """docs/windows.md#homes-with-spaces-and-83-short-names"""
+        return short_path_name(path, needs_it)
+
+    @property
+    def command_shell(self) -> Path:
+        # Upper case: os.environ's keys on Windows, and what copies of it hold.
+        root = self.env.get("SYSTEMROOT") or self.env.get("WINDIR") or "C:\\Windows"
+        return Path(root) / "System32" / "cmd.exe"
 
     @property
     def user(self) -> str:
@@ -305,3 +316,39 @@ class WindowsPlatform(Platform):
             f"git uses {configured} ({source})",
             details=details,
         )
+
+
+def short_path_name(path: Path, needs_it: Callable[[str], bool]) -> Path:
+    """``path`` with each existing component for which ``needs_it`` holds replaced by its
+    8.3 short name (GetShortPathNameW), the others kept as they are, so that the result is the
+    same before and after setup creates the rest; a component without a short name (the
+    volume keeps none, or it does not exist yet) is kept too."""
+    parts = path.parts
+    result = Path(parts[0])
+    for index, part in enumerate(parts[1:], start=1):
+        short = _get_short_path_name(str(Path(*parts[: index + 1]))) if needs_it(part) else None
+        result /= Path(short).name if short else part
+    return result
+
+
+if sys.platform == "win32":  # exercised on the Windows CI runner
+    import ctypes
+    from ctypes import wintypes
+
+    _kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)
+    _kernel32.GetShortPathNameW.argtypes = [wintypes.LPCWSTR, wintypes.LPWSTR, wintypes.DWORD]
+    _kernel32.GetShortPathNameW.restype = wintypes.DWORD
+
+    def _get_short_path_name(path: str) -> str | None:
+        size = _kernel32.GetShortPathNameW(path, None, 0)
+        if size == 0:
+            return None
+        buffer = ctypes.create_unicode_buffer(size)
+        if _kernel32.GetShortPathNameW(path, buffer, size) == 0:
+            return None
+        return buffer.value
+
+else:
+
+    def _get_short_path_name(path: str) -> str | None:
+        return None

@@ -157,6 +157,9 @@ class Sandbox:
             "BASETEN_API_KEY": self.api_key,
             "SSHSETUP_CONFIG_DIR": str(home / ".config" / "sshsetup"),
             "SSHSETUP_STATE_DIR": str(home / ".local" / "state" / "sshsetup"),
+            # The sandbox's ssh config includes this file (sandbox.home): not the one ssh
+            # reads by itself, which belongs to the user.
+            "SSHSETUP_SSH_CONFIG": str(home / ".ssh" / "config"),
         }
 
     # --- faults -----------------------------------------------------------------------------

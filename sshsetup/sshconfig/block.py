@@ -7,9 +7,13 @@ docs/windows.md#how-proxycommand-runs-on-windows):
 - ``Match exec`` is one double-quoted argument that pre-9.9 tokenizers (and every Win32
   build up to 9.8) split without escapes. On Unix the paths inside are single-quoted for
   the shell; on Windows cmd.exe runs it and strips quotes, so it holds none: the paths
-  must be free of spaces and quotes, with forward slashes.
+  must be free of spaces and quotes (setup gives their 8.3 short names,
+  docs/windows.md#homes-with-spaces-and-83-short-names).
 - ProxyCommand is taken raw by ssh: on Unix a shell runs it (single quotes); on Windows
-  CreateProcessW does (double quotes).
+  CreateProcessW does (double quotes), so the guard runs in cmd.exe.
+- Both are guarded (docs/ssh-config.md#guarding-the-connect-path-against-a-missing-python):
+  the exec succeeds when the interpreter or the runtime is gone, so the block still
+  applies, and the ProxyCommand then says in one line what is missing and how to fix it.
 """
 
 from __future__ import annotations
@@ -37,16 +41,20 @@ IGNORE_UNKNOWN_NOTE = "# sshsetup extended an IgnoreUnknown line above: "
 INDENT = "  "
 
 
+# Windows runs the ProxyCommand's guard with cmd.exe (no shell around it otherwise).
+WINDOWS_CMD = PurePath("C:/Windows/System32/cmd.exe")
+
+
 @dataclass(frozen=True)
 class BlockSpec:
-    python: PurePath
-    hook_script: PurePath
+    python: PurePath  # the interpreter (sshsetup.interpreter)
+    hook_script: PurePath  # the runtime's entry scripts (sshsetup.runtime)
     proxy_script: PurePath
-    key_dir: PurePath
     key_file: PurePath
     cert_dir: PurePath
     options: BlockOptions
     windows: bool = False
+    cmd: PurePath = WINDOWS_CMD  # Windows: the cmd.exe that runs the ProxyCommand's guard
 
 
 def is_start_marker(content: str) -> bool:
@@ -146,46 +154,106 @@ def _config_path(path: PurePath, windows: bool, suffix: str = "") -> str:
     return '"' + text.replace("%", "%%") + suffix + '"'
 
 
-_CMD_SPECIALS = frozenset(" \"'" + _WINDOWS_BREAKOUT)
+# What cmd.exe treats specially in an unquoted word: a space, quotes, its operators, and
+# the characters it splits arguments at.
+_CMD_SPECIALS = frozenset(" \t\"',;=" + _WINDOWS_BREAKOUT)
+# One line each, no quote, apostrophe, backquote, dollar or percent sign: they are written
+# inside a shell's double quotes (Unix) or echoed by cmd.exe (Windows).
+_PYTHON_MISSING = (
+    "the Python the sshsetup block runs, {python}, is missing (hint: run sshsetup setup to "
+    "choose one again, or sshsetup setup --python PATH)"
+)
+_RUNTIME_MISSING = (
+    "the connect path {script} is missing (hint: run sshsetup setup; reinstall sshsetup "
+    "first if that command is gone too)"
+)
 
 
-def _command_paths(spec: BlockSpec, script: PurePath) -> tuple[str, str, str]:
-    return (
-        _slashes(spec.python, spec.windows),
-        _slashes(script, spec.windows),
-        _slashes(spec.key_dir, spec.windows),
-    )
+def windows_exec_safe(path: PurePath) -> bool:
+    """``path`` can stand unquoted in a Windows ``Match exec`` line as it is."""
+    return not _CMD_SPECIALS & set(str(path))
 
 
 def _exec_words(spec: BlockSpec, script: PurePath) -> list[str]:
-    """``Match exec``: one double-quoted argument; no quotes inside on Windows."""
-    python, script_path, key_dir = _command_paths(spec, script)
-    paths = [python, script_path, key_dir]
+    """``Match exec``: one double-quoted argument that succeeds whatever happens, so that
+    the block applies; it runs the hook only when the interpreter and the script exist."""
     if spec.windows:
-        for path in paths:
-            if _CMD_SPECIALS & set(path):
-                raise BadInput(
-                    f"the path {path!r} holds a space or a character that the Windows "
-                    "`Match exec` line cannot quote",
-                    hint="install Python and sshsetup under a path without spaces, or set "
-                    "SSHSETUP_KEY_DIR to one (docs/windows.md#how-match-exec-runs-on-windows)",
-                )
-        return [python, "-I", "-S", script_path, key_dir, "%h"]
-    for path in paths:
-        if "'" in path or '"' in path or "\n" in path:
-            raise BadInput(
-                f"the path {path!r} holds a quote, which a `Match exec` line cannot carry",
-                hint="install sshsetup under a path without quotes, or set SSHSETUP_KEY_DIR",
-            )
-    quoted = [f"'{path.replace('%', '%%')}'" for path in paths]
-    return [quoted[0], "-I", "-S", quoted[1], quoted[2], "'%h'"]
+        python, hook = (_windows_word(path) for path in (spec.python, script))
+        run = [python, "-I", "-S", hook, "%h)"]
+        return ["(if", "exist", python, "if", "exist", hook, *run, "&", "exit", "0"]
+    python, hook = (_unix_word(path) for path in (spec.python, script))
+    return [
+        "test", "-x", python, "&&", "test", "-f", hook, "&&",
+        python, "-I", "-S", hook, "'%h'", "||", "true",
+    ]  # fmt: skip
 
 
 def _proxy_words(spec: BlockSpec) -> list[str]:
-    """ProxyCommand: run by the shell on Unix, by CreateProcessW on Windows."""
-    python, script_path, key_dir = _command_paths(spec, spec.proxy_script)
+    """ProxyCommand: says which file is missing, else runs the runtime's proxy.py."""
     if spec.windows:
-        quoted = [f'"{path.replace("%", "%%")}"' for path in (python, script_path, key_dir)]
-        return [quoted[0], "-I", "-S", quoted[1], quoted[2], "%h"]
-    quoted = [f"'{path.replace('%', '%%')}'" for path in (python, script_path, key_dir)]
-    return [quoted[0], "-I", "-S", quoted[1], quoted[2], "'%h'"]
+        return _windows_proxy_words(spec)
+    python, proxy = (_unix_word(path) for path in (spec.python, spec.proxy_script))
+    script = (
+        f'test -x "$0" || {{ echo "sshsetup: {_PYTHON_MISSING.format(python="$0")}" >&2; '
+        "exit 1; }; "
+        f'test -f "$1" || {{ echo "sshsetup: {_RUNTIME_MISSING.format(script="$1")}" >&2; '
+        "exit 1; }; "
+        'exec "$0" -I -S "$1" "$2"'
+    )
+    return ["/bin/sh", "-c", f"'{script}'", python, proxy, "'%h'"]
+
+
+def _windows_proxy_words(spec: BlockSpec) -> list[str]:
+    """cmd.exe runs the guard: ``if not exist`` each file, else the interpreter."""
+    python, proxy, cmd = (
+        '"' + str(path).replace("/", "\\") + '"'
+        for path in (spec.python, spec.proxy_script, spec.cmd)
+    )
+    for path in (python, proxy):
+        if "%" in path or '"' in path[1:-1]:
+            raise _unquotable(path[1:-1])
+
+    def fail(message: str) -> list[str]:
+        parts = ("sshsetup: " + message).split('"')
+        for index in range(0, len(parts), 2):  # outside the quoted paths
+            for char in "^()&|<>":
+                parts[index] = parts[index].replace(char, "^" + char)
+        return ["(echo", '"'.join(parts), "1>&2", "&", "exit", "1)"]
+
+    return [
+        cmd, "/d", "/v:off", "/c",
+        "if", "not", "exist", python, *fail(_PYTHON_MISSING.format(python=python)),
+        "else", "if", "not", "exist", proxy, *fail(_RUNTIME_MISSING.format(script=proxy)),
+        "else", python, "-I", "-S", proxy, "%h",
+    ]  # fmt: skip
+
+
+def _unix_word(path: PurePath) -> str:
+    """A path single-quoted for the shell that runs the hook or the ProxyCommand."""
+    text = str(path)
+    if "'" in text or '"' in text or "\n" in text or "\\" in text:
+        raise BadInput(
+            f"the path {text!r} holds a quote, a backslash or a line break, "
+            "which the block's `Match exec` line cannot carry",
+            hint="install Python and sshsetup under a path without them, or set SSHSETUP_KEY_DIR",
+        )
+    return "'" + text.replace("%", "%%") + "'"
+
+
+def _windows_word(path: PurePath) -> str:
+    """A path for cmd.exe with no quotes at all (the exec line cannot hold any)."""
+    text = str(path).replace("/", "\\")
+    if not windows_exec_safe(path) or text.startswith("\\\\"):
+        raise _unquotable(text)
+    return text
+
+
+def _unquotable(path: str) -> BadInput:
+    return BadInput(
+        f"the path {path!r} holds a character that the Windows `Match exec` line cannot "
+        "carry (a space without an 8.3 short name, a quote, or one of & | < > ^ ( ) % ! , ; =), "
+        "or is a network path",
+        hint="set SSHSETUP_KEY_DIR to a local directory whose path has none of them, and "
+        "choose such a Python with `sshsetup setup --python PATH` "
+        "(docs/windows.md#homes-with-spaces-and-83-short-names)",
+    )

@@ -101,10 +101,31 @@ def latest_backup(paths: Paths) -> Path | None:
     return backups[-1] if backups else None
 
 
+class NotWritable(Exception):
+    """Why the config cannot be written (its owner made it read-only, or the system did)."""
+
+
 def replace_config(paths: Paths, config: ConfigFile, new_data: bytes) -> tuple[Path, Path | None]:
-    """Back up, then write atomically. Returns (file written, backup)."""
+    """Back up, then write atomically. Returns (file written, backup); NotWritable when the
+    file, or the directory it is replaced in, cannot be written."""
+    target = Path(os.path.realpath(config.path))
+    if config.data is not None and not os.access(target, os.W_OK):
+        raise NotWritable(_read_only(config.path, target))  # the owner's wish: kept
     backup = backup_config(paths, config)
     if config.data is None:
         ensure_private_dir(config.path.parent)
-    written = write_atomic(config.path, new_data, new_file_mode=0o600)
+    try:
+        written = write_atomic(config.path, new_data, new_file_mode=0o600)
+    except OSError as exc:
+        raise NotWritable(f"{_where(config.path, target)}: {exc.strerror}") from None
     return written, backup
+
+
+def _where(path: Path, target: Path) -> str:
+    return str(path) if target == Path(os.path.abspath(path)) else f"{path} (a link to {target})"
+
+
+def _read_only(path: Path, target: Path) -> str:
+    if os.name != "nt" and os.statvfs(target).f_flag & os.ST_RDONLY:
+        return f"{_where(path, target)}: it is on a read-only file system"
+    return f"{_where(path, target)}: it is read-only or immutable"

@@ -29,11 +29,12 @@ from helpers.hostile_api import (
     fake_jwt,
     json_answer,
 )
-from helpers.sandbox import HOOK, run_connect
+from helpers.sandbox import run_connect
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sshsetup.connect.credentials import shares_secret
+from sshsetup.runtime import Runtime
 
 pytestmark = pytest.mark.posix_only  # file modes
 
@@ -176,10 +177,11 @@ def test_no_lock_outlives_the_deadline(hostile_home: Home, hostile_api: HostileA
     deadline (the whole request, not each read), so the second waits no longer than that."""
     hostile_api.respond = lambda request: json_answer({"pad": "x" * 500}, trickle_seconds=0.2)
     env = {**hostile_home.env, "SSHSETUP_API_TIMEOUT": "2"}
+    entry = Runtime(hostile_home.paths.runtime_dir).hook
     started = time.monotonic()
     hooks = [
         subprocess.Popen(
-            [sys.executable, "-I", "-S", str(HOOK), str(hostile_home.paths.key_dir), MODEL_HOST],
+            [sys.executable, "-I", "-S", str(entry), MODEL_HOST],
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -195,7 +197,7 @@ def test_no_lock_outlives_the_deadline(hostile_home: Home, hostile_api: HostileA
         assert "did not answer within 2 s" in stderr
     hostile_api.respond = sign_with()
     quick = time.monotonic()
-    assert run_connect(HOOK, hostile_home.paths.key_dir, MODEL_HOST, env).stderr == ""
+    assert run_connect(entry, MODEL_HOST, env).stderr == ""
     assert time.monotonic() - quick < 5  # the lock is free
     assert len(cached(hostile_home)) == 2
 

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from helpers.cli import CliResult
+from helpers.cli import failed, ok
 from helpers.configs import FIXTURE_CONFIGS, block_span, cut_block
 from helpers.homes import Home
 
@@ -27,20 +27,6 @@ pytestmark = pytest.mark.posix_only
 TRAINING_HOST, MODEL_HOST, ENVIRONMENT_HOST = EXAMPLE_HOSTS
 USER_CONFIG = b"# my hosts\nHost build\n  HostName build.example.com\n\nHost *\n  User me\n"
 OLD_MTIME_NS = 1_000_000_000 * 1_000_000_000  # 2001-09-09: any rewrite moves it
-
-
-def ok(result: CliResult) -> CliResult:
-    assert result.returncode == 0, str(result)
-    assert "Traceback" not in result.stderr
-    return result
-
-
-def failed(result: CliResult, code: ExitCode, *fragments: str) -> None:
-    assert result.returncode == code, str(result)
-    assert "Traceback" not in result.stderr and "internal error" not in result.stderr
-    assert "error: " in result.stderr and "hint: " in result.stderr
-    for fragment in fragments:
-        assert fragment in result.stderr, str(result)
 
 
 def age(path: Path) -> None:
@@ -171,7 +157,8 @@ def test_existing_mode_kept_new_file_is_0600(home: Home) -> None:
     block_span(other.read_bytes())
 
 
-def test_missing_ssh_dir_created_0700(home: Home) -> None:
+def test_missing_ssh_dir_created_0700(ssh_home: Home) -> None:
+    home = ssh_home
     home.ssh_dir.rmdir()
     ok(home.run("setup"))
     assert stat.S_IMODE(home.ssh_dir.stat().st_mode) == 0o700
@@ -212,7 +199,7 @@ def test_remove_after_setup_is_identity_and_keeps_key(home: Home) -> None:
     assert home.config.read_bytes() == original
     assert stat.S_IMODE(home.config.stat().st_mode) == 0o644
     assert key.read_bytes() == key_bytes
-    assert "was kept (--purge deletes it)" in result.stdout
+    assert "were kept (--purge deletes them)" in result.stdout
     assert "nothing to remove" in ok(home.run("remove")).stdout
 
 
@@ -245,7 +232,8 @@ def test_config_path_is_a_fifo_not_read(home: Home) -> None:
     assert stat.S_ISFIFO(home.config.lstat().st_mode)
 
 
-def test_ssh_dir_is_a_file(home: Home) -> None:
+def test_ssh_dir_is_a_file(ssh_home: Home) -> None:
+    home = ssh_home
     home.ssh_dir.rmdir()
     home.ssh_dir.write_bytes(b"not a directory\n")
     failed(

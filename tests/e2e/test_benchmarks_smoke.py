@@ -18,6 +18,7 @@ pytestmark = [pytest.mark.linux_only, pytest.mark.e2e]
 CONNECT_FIGURES = {
     "hook_vs_python",
     "hook_vs_python_isolated",
+    "hook_entry_vs_python_isolated",
     "connect_vs_direct",
     "cold_api_round_trips_training",
     "first_contact_api_round_trips_training",

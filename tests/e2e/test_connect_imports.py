@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 import pytest
-from helpers.sandbox import HOOK, TRAINING_HOST, Client
+from helpers.sandbox import TRAINING_HOST, Client
 
 pytestmark = pytest.mark.linux_only
 
@@ -15,8 +15,8 @@ pytestmark = pytest.mark.linux_only
 def test_cached_fast_path_imports_only_builtin_lean_modules(client: Client) -> None:
     assert client.hook(TRAINING_HOST).returncode == 0
     baseline = _imported([sys.executable, "-I", "-S", "-X", "importtime", "-c", "import os"])
-    command = [sys.executable, "-I", "-S", "-X", "importtime", str(HOOK)]
-    hook_modules = _imported([*command, str(client.paths.key_dir), TRAINING_HOST], client.env)
+    command = [sys.executable, "-I", "-S", "-X", "importtime", str(client.runtime.hook)]
+    hook_modules = _imported([*command, TRAINING_HOST], client.env)
     extra = {name for name in hook_modules - baseline if not name.startswith("sshsetup")}
     assert extra <= {"__future__", "binascii", "_json", "time"}, extra
     forbidden = {"typer", "keyring", "cryptography", "rich", "urllib", "json", "re", "ssl"}

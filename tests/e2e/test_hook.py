@@ -1,4 +1,4 @@
-"""The Match hook as ssh runs it (`python -I -S hook.py <key_dir> <host>`), as a real process
+"""The Match hook as ssh runs it (`python -I -S <runtime>/hook.py <host>`), as a real process
 against the local sandbox's signing API: it fetches once, reuses what is valid, refetches
 what is not, fails in one clean line and exit 0, and signs once under concurrency."""
 
@@ -7,13 +7,12 @@ from __future__ import annotations
 import json
 import stat
 import subprocess
-import sys
 import time
 
 import pytest
 from cryptography.hazmat.primitives.serialization import load_ssh_private_key
 from helpers.certs import make_key_pair, sign_with_cryptography, write_ca
-from helpers.sandbox import HOOK, MODEL_HOST, TRAINING_HOST, Client, assert_one_clean_line
+from helpers.sandbox import MODEL_HOST, TRAINING_HOST, Client, assert_one_clean_line
 
 from sshsetup.connect.certfile import parse_certificate, public_key_blob
 from sshsetup.connect.freshness import certificate_problem
@@ -164,7 +163,7 @@ def test_hook_without_connect_json_says_to_run_setup(client: Client) -> None:
 
 def hooks_at_once(client: Client, count: int) -> None:
     """``count`` hooks for TRAINING_HOST started together; each exits 0 without a word."""
-    command = [sys.executable, "-I", "-S", str(HOOK), str(client.paths.key_dir), TRAINING_HOST]
+    command = [*client.hook_argv(), TRAINING_HOST]
     runs = [
         subprocess.Popen(command, env=client.env, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
         for _ in range(count)

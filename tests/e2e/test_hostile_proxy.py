@@ -24,6 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sshsetup.connect.credentials import shares_secret
+from sshsetup.runtime import Runtime
 
 pytestmark = pytest.mark.linux_only
 
@@ -38,7 +39,7 @@ def connect(home: Home, proxy: HostileProxy, behaviour: Behaviour) -> tuple[int,
         prepare_connect(home.paths)
     point_session_at(home.paths, MODEL_HOST, proxy.address, JWT)
     env = {**home.env, "SSL_CERT_FILE": str(proxy.ssl_cert_file)}
-    result = run_proxy_command(home.paths.key_dir, MODEL_HOST, env)
+    result = run_proxy_command(Runtime(home.paths.runtime_dir).proxy, MODEL_HOST, env)
     stderr = result.stderr.decode(errors="replace")
     assert "Traceback" not in stderr
     assert not shares_secret(result.stdout.decode(errors="replace") + stderr, JWT)

@@ -15,7 +15,7 @@ import pytest
 from helpers.cli import CliResult
 from helpers.homes import Home
 from helpers.hostile_api import MODEL_HOST, HostileApi, Signer
-from helpers.sandbox import HOOK, prepare_connect, run_connect
+from helpers.sandbox import prepare_connect, run_connect
 from helpers.users import ATTACKER, as_root, as_user
 
 pytestmark = pytest.mark.linux_only
@@ -112,8 +112,8 @@ def test_the_hook_refuses_too_in_one_line_and_exits_0(
     victim = Victim(shared_tmp)
     state = attackers_state_dir(shared_tmp, victim)
     hostile_home.env["SSHSETUP_STATE_DIR"] = str(state)
-    prepare_connect(hostile_home.paths)  # connect.json now names the prepared directory
-    result = run_connect(HOOK, hostile_home.paths.key_dir, MODEL_HOST, hostile_home.env)
+    runtime = prepare_connect(hostile_home.paths)  # connect.json names the prepared directory
+    result = run_connect(runtime.hook, MODEL_HOST, hostile_home.env)
     assert (result.returncode, result.stdout) == (0, "")
     assert result.stderr.count("\n") == 1 and f"{state} belongs to baseten" in result.stderr
     victim.assert_untouched(hostile_api)

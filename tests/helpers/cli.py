@@ -48,6 +48,22 @@ class CliResult:
         return text
 
 
+def ok(result: CliResult) -> CliResult:
+    """``result`` succeeded, without a traceback."""
+    assert result.returncode == 0, str(result)
+    assert "Traceback" not in result.stderr
+    return result
+
+
+def failed(result: CliResult, code: int, *fragments: str) -> None:
+    """``result`` failed with ``code``: a message and a hint holding ``fragments``, no bug."""
+    assert result.returncode == code, str(result)
+    assert "Traceback" not in result.stderr and "internal error" not in result.stderr
+    assert "error: " in result.stderr and "hint: " in result.stderr
+    for fragment in fragments:
+        assert fragment in result.stderr, str(result)
+
+
 def changed_env(env: Mapping[str, str], changes: Mapping[str, str | None]) -> dict[str, str]:
     """A copy of ``env`` with ``changes`` applied (None removes a variable)."""
     result = dict(env)

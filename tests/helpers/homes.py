@@ -30,6 +30,7 @@ from helpers.keyrings import PLAINTEXT_BACKEND, REFUSING_BACKEND
 from helpers.ssh import SshG, ssh_g
 from sshsetup.connect.settings import BlockOptions, Settings
 from sshsetup.context import Context
+from sshsetup.interpreter import choose_interpreter
 from sshsetup.paths import Paths
 from sshsetup.platforms import Platform
 from sshsetup.prompts import Prompter
@@ -72,6 +73,7 @@ class Home:
             SSHSETUP_CONFIG_DIR=str(self.settings_dir),
             SSHSETUP_STATE_DIR=str(self.state_dir),
             SSHSETUP_KEY_DIR=str(self.key_dir),
+            SSHSETUP_SSH_CONFIG=str(self.config),  # never the real one ssh reads
             PYTHONPATH=str(REPO_ROOT),
             NO_COLOR="1",
             PYTHON_KEYRING_BACKEND=PLAINTEXT_BACKEND,
@@ -161,7 +163,8 @@ class Home:
     def spec(self, options: BlockOptions | None = None) -> BlockSpec:
         """The block this home's `sshsetup setup` would write, for the pure-level tests."""
         options = options or BlockOptions()
-        return block_spec(self.paths, Settings(options=options), options, windows=False)
+        interpreter = choose_interpreter(None, self.env)
+        return block_spec(self.context(), Settings(options=options), options, interpreter)
 
     def write_config(self, data: bytes, mode: int = 0o600) -> Path:
         self.config.write_bytes(data)

@@ -22,7 +22,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from helpers.sandbox import PROXY
 from helpers.servers import BackgroundServer
 from sshsetup.connect.atomic_write import write_atomic
 from sshsetup.connect.private_files import ensure_private_dir
@@ -132,11 +131,11 @@ def point_session_at(paths: Paths, host: str, address: str, jwt: str) -> Path:
 
 
 def run_proxy_command(
-    key_dir: Path, host: str, env: dict[str, str], send: bytes = b"SSH-2.0-OpenSSH_test\r\n"
+    entry: Path, host: str, env: dict[str, str], send: bytes = b"SSH-2.0-OpenSSH_test\r\n"
 ) -> subprocess.CompletedProcess[bytes]:
     """The ProxyCommand as ssh runs it: ``send`` on its stdin, which stays open (as ssh's
     does) until the ProxyCommand exits."""
-    command = [sys.executable, "-I", "-S", str(PROXY), str(key_dir), host]
+    command = [sys.executable, "-I", "-S", str(entry), host]
     with tempfile.TemporaryFile() as stdout, tempfile.TemporaryFile() as stderr:
         process = subprocess.Popen(
             command, stdin=subprocess.PIPE, stdout=stdout, stderr=stderr, env=env

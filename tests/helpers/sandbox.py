@@ -19,19 +19,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from helpers import REPO_ROOT
 from helpers.certs import make_key_pair
 from helpers.cli import CliResult, changed_env, run_in_process
 from helpers.homes import Home
 from sshsetup.connect.settings import Settings
 from sshsetup.paths import Paths
+from sshsetup.runtime import Runtime, install
 from sshsetup.sandbox import Sandbox
 from sshsetup.sandbox.workloads import project_of_job
 from sshsetup.setup_plan import installation_for, write_installation
 
 CLIENT_VERSION = "sshsetup-tests"
-HOOK = REPO_ROOT / "sshsetup" / "connect" / "hook.py"
-PROXY = REPO_ROOT / "sshsetup" / "connect" / "proxy.py"
 TRAINING_HOST = "training-job-abc123-0.ssh.baseten.co"
 MODEL_HOST = "model-m1-d1-r1.ssh.baseten.co"
 SSH_TIMEOUT_SECONDS = 60
@@ -164,18 +162,23 @@ def ssh_direct(
 # --- a client of the sandbox: the connect path as ssh runs it ---------------------------------
 
 
-def prepare_connect(paths: Paths, refresh_margin_seconds: int = 300) -> None:
-    """What `sshsetup setup` leaves for the connect path: the key pair and connect.json."""
+def prepare_connect(paths: Paths, refresh_margin_seconds: int = 300) -> Runtime:
+    """What `sshsetup setup` leaves for the connect path: the key pair, connect.json and the
+    runtime (whose entry scripts ssh runs)."""
     make_key_pair(paths.key_file)
     settings = Settings(refresh_margin_seconds=refresh_margin_seconds)
     write_installation(paths, installation_for(paths, settings))
+    runtime = Runtime(paths.runtime_dir)
+    install(runtime)
+    return runtime
 
 
 def run_connect(
-    script: Path, key_dir: Path, host: str, env: dict[str, str], stdin: bytes | None = None
+    entry: Path, host: str, env: dict[str, str], stdin: bytes | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """The hook or the ProxyCommand as ssh runs it: ``python -I -S SCRIPT KEY_DIR HOST``."""
-    command = [sys.executable, "-I", "-S", str(script), str(key_dir), host]
+    """The runtime's hook or ProxyCommand entry script as ssh runs it: ``python -I -S ENTRY
+    HOST`` (the entry finds its key directory from where it lives)."""
+    command = [sys.executable, "-I", "-S", str(entry), host]
     completed = subprocess.run(
         command,
         input=stdin,
@@ -194,8 +197,9 @@ def run_connect(
 
 @dataclass
 class Client:
-    """A temporary home set up the way `sshsetup setup` leaves it (key pair, connect.json),
-    pointed at the sandbox."""
+    """A temporary home set up the way `sshsetup setup` leaves it (key pair, connect.json,
+    the runtime), pointed at the sandbox; the hook and the ProxyCommand run as ssh runs them:
+    ``python -I -S <runtime>/hook.py <host>``."""
 
     home: Path
     sandbox: Sandbox
@@ -211,7 +215,7 @@ class Client:
             "XDG_CONFIG_HOME": str(self.home / "xdg-config"),
         }
         self.paths = Paths.from_environment(self.env)
-        prepare_connect(self.paths)
+        self.runtime = prepare_connect(self.paths)
 
     def cert_file(self, host: str) -> Path:
         return self.paths.cert_dir / f"{host}-cert.pub"
@@ -220,17 +224,21 @@ class Client:
         return self.paths.session_dir / f"{host}.json"
 
     def hook(self, host: str, **changes: str | None) -> subprocess.CompletedProcess[str]:
-        return self._run(HOOK, host, changes)
+        return self._run(self.runtime.hook, host, changes)
 
     def proxy(
         self, host: str, stdin: bytes = b"", **changes: str | None
     ) -> subprocess.CompletedProcess[str]:
-        return self._run(PROXY, host, changes, stdin)
+        return self._run(self.runtime.proxy, host, changes, stdin)
 
     def _run(
         self, script: Path, host: str, changes: dict[str, str | None], stdin: bytes | None = None
     ) -> subprocess.CompletedProcess[str]:
-        return run_connect(script, self.paths.key_dir, host, self.env_with(changes), stdin)
+        return run_connect(script, host, self.env_with(changes), stdin)
+
+    def hook_argv(self, script: Path | None = None) -> list[str]:
+        """How ssh runs the hook (``script`` None) or another entry script, without the host."""
+        return [sys.executable, "-I", "-S", str(script or self.runtime.hook)]
 
     def env_with(self, changes: dict[str, str | None]) -> dict[str, str]:
         return changed_env(self.env, changes)
@@ -241,7 +249,7 @@ class Client:
         """The real ssh client through our ProxyCommand straight to the sandbox's sshd."""
         known_hosts = self.home / "known_hosts"
         known_hosts.write_text(f"{host} {self.sandbox.host_public_key}\n")
-        proxy = f"{sys.executable} -I -S {PROXY} {self.paths.key_dir} %h"
+        proxy = f"{sys.executable} -I -S {self.runtime.proxy} %h"
         return subprocess.run(
             [
                 "ssh", "-F", "/dev/null", "-o", "BatchMode=yes", "-o", f"ProxyCommand={proxy}",

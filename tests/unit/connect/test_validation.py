@@ -19,7 +19,6 @@ from sshsetup.errors import ApiError
 
 TRAINING = parse_host("training-job-j0b42-0.ssh.baseten.co")
 MODEL = parse_host("model-m1-d1.ssh.baseten.co")
-NOW = int(time.time())
 
 
 Keys = tuple[Ed25519PrivateKey, Ed25519PrivateKey, bytes]  # CA, the user's key, its blob
@@ -32,13 +31,15 @@ def keys(tmp_path: Path) -> Keys:
     return ca, key, public_key_blob((tmp_path / "id.pub").read_text())
 
 
-def check(keys: Keys, host: HostName = TRAINING, **options: Any) -> str:
-    """The problem checked_certificate finds ('' if none)."""
+def check(keys: Keys, host: HostName = TRAINING, now: int | None = None, **options: Any) -> str:
+    """The problem checked_certificate finds ('' if none) on the signer's clock at ``now``
+    (default: the moment of the call, as the certificate's default validity is)."""
     ca, key, blob = keys
     signed_for = options.pop("signed_for", key)
     text = sign_with_cryptography(ca, signed_for, **options)
+    now = int(time.time()) if now is None else now
     try:
-        checked_certificate(text, blob, host, NOW, "http://api", ["s3cret-api-key"])
+        checked_certificate(text, blob, host, now, "http://api", ["s3cret-api-key"])
     except ApiError as error:
         assert error.message.startswith("the signing API at http://api returned a certificate that")
         assert error.message.endswith("; nothing was cached")
@@ -75,17 +76,20 @@ def test_a_certificate_for_another_key_is_refused(keys: Keys, tmp_path: Path) ->
 
 
 def test_validity_is_judged_on_the_signers_clock(keys: Keys) -> None:
-    assert "expired at" in check(keys, valid_after=NOW - 600, valid_before=NOW - 1)
-    assert "expired at" in check(keys, valid_after=NOW - 600, valid_before=NOW)
-    assert "is not valid before" in check(keys, valid_after=NOW + 60, valid_before=NOW + 600)
+    now = int(time.time())
+    assert "expired at" in check(keys, now=now, valid_after=now - 600, valid_before=now - 1)
+    assert "expired at" in check(keys, now=now, valid_after=now - 600, valid_before=now)
+    assert "is not valid before" in check(
+        keys, now=now, valid_after=now + 60, valid_before=now + 600
+    )
     # The Date header has one-second resolution: a second or two ahead still counts as now.
-    assert check(keys, valid_after=NOW + 2, valid_before=NOW + 600) == ""
+    assert check(keys, now=now, valid_after=now + 2, valid_before=now + 600) == ""
 
 
 def test_text_that_is_no_certificate_is_refused_without_echoing_it() -> None:
     secret = "s3cret-api-key"
     with pytest.raises(ApiError) as caught:
-        checked_certificate(f"{secret} AAAA", b"", TRAINING, NOW, "http://api", [secret])
+        checked_certificate(f"{secret} AAAA", b"", TRAINING, time.time(), "http://api", [secret])
     assert "is not an OpenSSH certificate" in caught.value.message
     assert "s3cret" not in caught.value.message
 

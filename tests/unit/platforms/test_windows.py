@@ -27,6 +27,7 @@ def paths_in(directory: Path) -> Paths:
             "HOME": str(directory),
             "SSHSETUP_CONFIG_DIR": str(directory),
             "SSHSETUP_STATE_DIR": str(directory),
+            "SSHSETUP_SSH_CONFIG": str(directory / ".ssh" / "config"),
         }
     )
 
