@@ -153,6 +153,13 @@ def setup(
     refresh_margin: int | None = typer.Option(
         None, "--refresh-margin", min=0, help="Seconds before expiry to renew a certificate."
     ),
+    keepalive: str | None = typer.Option(
+        None,
+        "--keepalive",
+        metavar="SECONDS|off",
+        help="ServerAliveInterval for Baseten hosts (default 15; a dead link is noticed "
+        "within 4 intervals); off: none.",
+    ),
     migrate: bool = typer.Option(
         False,
         "--migrate",
@@ -179,6 +186,7 @@ def setup(
         add_keys_to_agent=add_keys_to_agent,
         use_keychain=use_keychain,
         refresh_margin=refresh_margin,
+        keepalive=keepalive,
         migrate=migrate,
         reuse_truss_key=reuse_truss_key,
         strip_bom=strip_bom,
