@@ -418,6 +418,15 @@ def session(
     )
 
 
+# --- connecting: list ------------------------------------------------------------------------
+
+
+@app.command("list")
+def list_workloads(remote: str | None = RemoteOption, json_output: bool = JsonOption) -> None:
+    """Training jobs running or starting, and model deployments, with the line to connect."""
+    dispatch("list_workloads", json_output=json_output, remote=remote)
+
+
 # --- sandbox -------------------------------------------------------------------------------
 
 

@@ -15,7 +15,7 @@ import ssl
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +25,7 @@ from sshsetup.baseten import (
     ENVIRONMENT,
     ENVIRONMENT_PATH,
     JOB_SESSION_PATH,
+    MODELS_PATH,
     SEARCH_JOBS_PATH,
     SESSION_PATH,
     SIGN_MODEL_PATH,
@@ -64,6 +65,18 @@ class TrainingJob:
     project_id: str
     status: str | None  # current_status, e.g. TRAINING_JOB_RUNNING
     error_message: str | None
+    created_at: str | None = None  # ISO 8601
+    project_name: str | None = None
+
+
+@dataclass(frozen=True)
+class Model:
+    """A model as ``GET /v1/models`` lists it (``ModelV1``)."""
+
+    id: str
+    name: str | None
+    production_deployment_id: str | None
+    development_deployment_id: str | None
 
 
 @dataclass(frozen=True)
@@ -196,6 +209,43 @@ class SigningClient:
         found = [job for job in jobs if isinstance(job, dict) and job.get("id") == job_id]
         return self._job(found[0] if found else jobs[0], job_id)
 
+    def search_jobs(self, statuses: Sequence[str]) -> list[TrainingJob]:
+        """The account's training jobs in one of ``statuses``, newest first: the job search
+        as ``truss train view`` sends it (docs/baseten-protocol.md#listing-jobs-and-models)."""
+        body = {"statuses": list(statuses), "order_by": [{"field": "created_at", "order": "desc"}]}
+        answer = self._post(SEARCH_JOBS_PATH, body, "the training job search")
+        jobs = answer.get("training_jobs") if isinstance(answer, dict) else answer
+        if not isinstance(jobs, list):
+            raise ApiError(
+                f"the API at {self.base_url} answered the job search without training_jobs",
+                hint="the API may have changed; update sshsetup, or report this",
+            )
+        return [
+            self._job(job, str(job["id"]))
+            for job in jobs
+            if isinstance(job, dict) and job.get("id")
+        ]
+
+    def models(self) -> list[Model]:
+        """``GET /v1/models``: every model with its production and development deployment."""
+        answer = self._get(MODELS_PATH, "the list of models")
+        models = answer.get("models") if isinstance(answer, dict) else None
+        if not isinstance(models, list):
+            raise ApiError(
+                f"the API at {self.base_url} answered the list of models without models",
+                hint="the API may have changed; update sshsetup, or report this",
+            )
+        return [
+            Model(
+                id=str(model["id"]),
+                name=_optional_text(model.get("name")),
+                production_deployment_id=_optional_text(model.get("production_deployment_id")),
+                development_deployment_id=_optional_text(model.get("development_deployment_id")),
+            )
+            for model in models
+            if isinstance(model, dict) and model.get("id")
+        ]
+
     def job(self, project_id: str, job_id: str) -> TrainingJob:
         """``GET .../jobs/{J}``: the job with its current state."""
         path = TRAINING_JOB_PATH.format(project=_quote(project_id), job=_quote(job_id))
@@ -224,6 +274,8 @@ class SigningClient:
             project_id=str(project),
             status=_optional_text(record.get("current_status")),
             error_message=_optional_text(record.get("error_message")),
+            created_at=_optional_text(record.get("created_at")),
+            project_name=_optional_text(nested.get("name")) if isinstance(nested, dict) else None,
         )
 
     def environment(self, host: HostName) -> EnvironmentTarget:
