@@ -24,9 +24,11 @@ import typer
 
 from sshsetup import __version__
 from sshsetup.baseten import SESSION_TRIGGERS
+from sshsetup.waiting import DEFAULT_TIMEOUT_SECONDS
 
 if TYPE_CHECKING:
     from sshsetup.context import Context
+    from sshsetup.targets import Target
 
 
 class ContextFactory(Protocol):
@@ -418,7 +420,80 @@ def session(
     )
 
 
-# --- connecting: list ------------------------------------------------------------------------
+# --- connecting: ssh, list ------------------------------------------------------------------
+
+
+TargetArgument = typer.Argument(
+    ...,
+    metavar="TARGET",
+    help="A training job id, a model id with --deployment, <env>.model-<model_id>, or a host "
+    "name such as training-job-<job_id>-<node>.ssh.baseten.co.",
+)
+NodeOption = typer.Option(None, "--node", min=0, help="A training job's node (default 0).")
+DeploymentOption = typer.Option(
+    None, "--deployment", metavar="DEPLOYMENT_ID", help="TARGET is a model id: this deployment."
+)
+ReplicaOption = typer.Option(
+    None, "--replica", metavar="REPLICA", help="With --deployment: one replica of it."
+)
+NoWaitOption = typer.Option(
+    False, "--no-wait", help="Fail at once when the job or its session is not up yet."
+)
+TimeoutOption = typer.Option(
+    DEFAULT_TIMEOUT_SECONDS,
+    "--timeout",
+    min=1,
+    metavar="SECONDS",
+    help="How long to wait for the job and its session.",
+)
+ConnectConfigOption = typer.Option(
+    None,
+    "--config",
+    help="The ssh config to check and to give ssh as -F (default: ~/.ssh/config).",
+)
+
+
+def _target(
+    text: str, node: int | None, deployment: str | None, replica: str | None, remote: str | None
+) -> Target:
+    from sshsetup.targets import Target
+
+    return Target(text, node, deployment, replica, remote)
+
+
+@app.command()
+def ssh(
+    target: str = TargetArgument,
+    ssh_args: list[str] | None = typer.Argument(
+        None,
+        metavar="[-- SSH_ARGS...]",
+        help="After --: ssh options and the remote command, as ssh takes them after the host.",
+    ),
+    node: int | None = NodeOption,
+    deployment: str | None = DeploymentOption,
+    replica: str | None = ReplicaOption,
+    remote: str | None = RemoteOption,
+    config: Path | None = ConnectConfigOption,
+    forward_agent: bool = typer.Option(
+        False, "--forward-agent", "-A", help="Forward the agent for this connection (ssh -A)."
+    ),
+    no_wait: bool = NoWaitOption,
+    timeout: float = TimeoutOption,
+) -> None:
+    """Connect: wait until the job runs and its session takes connections, then become ssh.
+
+    Checks that the sshsetup block is installed and current first. Exit status: ssh's; before
+    ssh starts, sshsetup's own (no --json: the output is ssh's).
+    """
+    dispatch(
+        "ssh",
+        config=config,
+        target=_target(target, node, deployment, replica, remote),
+        forward_agent=forward_agent,
+        wait=not no_wait,
+        timeout_seconds=timeout,
+        ssh_args=tuple(ssh_args or ()),
+    )
 
 
 @app.command("list")
