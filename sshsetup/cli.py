@@ -420,7 +420,7 @@ def session(
     )
 
 
-# --- connecting: ssh, list ------------------------------------------------------------------
+# --- connecting: ssh, code, list -------------------------------------------------------------
 
 
 TargetArgument = typer.Argument(
@@ -493,6 +493,42 @@ def ssh(
         wait=not no_wait,
         timeout_seconds=timeout,
         ssh_args=tuple(ssh_args or ()),
+    )
+
+
+@app.command()
+def code(
+    target: str = TargetArgument,
+    path: str | None = typer.Argument(
+        None,
+        metavar="[PATH]",
+        help="The folder to open (default: the job's working directory, else /).",
+    ),
+    cursor: bool = typer.Option(False, "--cursor", help="Open it in Cursor instead of VS Code."),
+    node: int | None = NodeOption,
+    deployment: str | None = DeploymentOption,
+    replica: str | None = ReplicaOption,
+    remote: str | None = RemoteOption,
+    config: Path | None = typer.Option(
+        None,
+        "--config",
+        help="The ssh config to check (default: ~/.ssh/config; the editor reads its "
+        "remote.SSH.configFile).",
+    ),
+    no_wait: bool = NoWaitOption,
+    timeout: float = TimeoutOption,
+    json_output: bool = JsonOption,
+) -> None:
+    """Open TARGET in VS Code (or Cursor) over Remote-SSH, after the checks and wait of ssh."""
+    dispatch(
+        "code",
+        json_output=json_output,
+        config=config,
+        target=_target(target, node, deployment, replica, remote),
+        path=path,
+        cursor=cursor,
+        wait=not no_wait,
+        timeout_seconds=timeout,
     )
 
 
