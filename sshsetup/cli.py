@@ -39,7 +39,6 @@ app = typer.Typer(
     name="sshsetup",
     help="Set up and diagnose SSH into Baseten training jobs and model deployments.",
     no_args_is_help=True,
-    add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
@@ -423,11 +422,21 @@ def session(
 # --- connecting: ssh, code, list -------------------------------------------------------------
 
 
+def _listed_jobs(incomplete: str) -> list[tuple[str, str]]:
+    """Job ids for shell completion: what the last `sshsetup list` found (no API call)."""
+    from sshsetup.job_cache import read_jobs
+    from sshsetup.paths import Paths
+
+    listed = read_jobs(Paths.from_environment(os.environ).job_list_file)
+    return [(job_id, about) for job_id, about in listed if job_id.startswith(incomplete)]
+
+
 TargetArgument = typer.Argument(
     ...,
     metavar="TARGET",
     help="A training job id, a model id with --deployment, <env>.model-<model_id>, or a host "
     "name such as training-job-<job_id>-<node>.ssh.baseten.co.",
+    autocompletion=_listed_jobs,
 )
 NodeOption = typer.Option(None, "--node", min=0, help="A training job's node (default 0).")
 DeploymentOption = typer.Option(
@@ -593,4 +602,6 @@ def doctor(
 
 
 def main() -> None:
-    app()
+    # One name however it was started (console script, python -m sshsetup): usage lines and
+    # the shell completion's variable (_SSHSETUP_COMPLETE) use it.
+    app(prog_name="sshsetup")
