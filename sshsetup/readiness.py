@@ -3,15 +3,17 @@ block that will serve it, the job behind it, and its interactive session.
 
 1. The ssh config the connection will use holds the sshsetup block, as `sshsetup setup` writes
    it now, serving the host (not another client's block above it); else: run setup.
-2. A training host whose certificate and session are cached and fresh is probed at once: the
-   proxy's handshake (the one the ProxyCommand makes, no SSH bytes), and if the proxy takes
-   it there is nothing to ask the API (a job signs only while it runs, so a fresh certificate
-   means it started). Otherwise the job's state is asked: ended, or not found: its message;
-   not running yet: wait for it, polling, with a progress line (--no-wait: fail at once).
-3. Then the proxy is probed until it takes the connection: an on_demand session starts with
-   the first connection (docs/baseten-protocol.md#on-demand-activation), and while it starts
-   the proxy refuses or closes connections; each refusal is said on the progress line and
-   retried until the timeout, then explained in terms of the job.
+2. A training host whose certificate and session are cached and fresh is ready as it is, with
+   no API call and no probe: a job signs only while it runs, and a session whose connection
+   the proxy refused is forgotten (by the ProxyCommand, and here), so a cached session is one
+   the proxy last took, or one never used. If the job has ended since, ssh's ProxyCommand
+   says so. Otherwise the job's state is asked: ended, or not found: its message; not running
+   yet: wait for it, polling, with a progress line (--no-wait: fail at once).
+3. Then the proxy is probed (the handshake the ProxyCommand makes, no SSH bytes after it)
+   until it takes the connection: an on_demand session starts with the first connection
+   (docs/baseten-protocol.md#on-demand-activation), and while it starts the proxy refuses or
+   closes connections; each refusal is said on the progress line and retried until the
+   timeout, then explained in terms of the job.
 
 Model and environment hosts only need step 1: their deployments have no session to start.
 """
@@ -97,10 +99,9 @@ def make_ready(ctx: Context, host: HostName, waiting: Waiting, progress: Progres
     if host.kind != TRAINING:
         return Readiness(host, None, 0.0, 0)
     installation = current_installation(ctx.paths)
-    clock = _Clock(waiting, progress)
-    warm = host_problem(installation, host.cache_key, time.time()) is None
-    if warm and _probe(ctx, installation, host) is None:
+    if host_problem(installation, host.cache_key, time.time()) is None:
         return Readiness(host, None, 0.0, 0)
+    clock = _Clock(waiting, progress)
     client = _client(ctx, installation, host)
     job = _running_job(client, installation, host, clock)
     retries = _until_accepted(ctx, installation, host, clock)
@@ -186,8 +187,22 @@ def _running_job(
 
 
 def _until_accepted(ctx: Context, installation: Installation, host: HostName, clock: _Clock) -> int:
-    """Probe until the proxy takes the connection; the number of refusals before it did."""
-    from sshsetup.connect.fetch import explain_refusal, forget_session
+    """Probe until the proxy takes the connection; the number of refusals before it did.
+    Leaving without an accepted connection (failure, Ctrl-C) forgets the session, as the
+    ProxyCommand does after a refusal: the next run then probes again."""
+    from sshsetup.connect.fetch import forget_session
+
+    try:
+        return _probe_until_accepted(ctx, installation, host, clock)
+    except BaseException:
+        forget_session(installation, host)
+        raise
+
+
+def _probe_until_accepted(
+    ctx: Context, installation: Installation, host: HostName, clock: _Clock
+) -> int:
+    from sshsetup.connect.fetch import explain_refusal
 
     retries = 0
     while True:
@@ -195,7 +210,6 @@ def _until_accepted(ctx: Context, installation: Installation, host: HostName, cl
         if refusal is None:
             return retries
         if not clock.waiting.wait or clock.out_of_time():
-            forget_session(installation, host)  # as the ProxyCommand does after a refusal
             explained = explain_refusal(installation, host, ctx.env, refusal)
             if clock.waiting.wait:
                 explained.message += (

@@ -141,6 +141,22 @@ def test_an_on_demand_session_that_is_starting_is_retried_until_it_takes_the_con
     assert [session["replica_id"] for session in sessions] == ["g00r0"]
 
 
+def test_after_plain_ssh_met_a_starting_session_sshsetup_ssh_waits_for_it(
+    station: Workstation,
+) -> None:
+    station.sandbox.controls.workloads.set_activation(JOB, 2.0)
+    host = f"training-job-{JOB}-0.ssh.baseten.co"
+
+    plain = station.ssh(host, "whoami")
+    done = sshsetup_ssh(station, JOB, "--", "whoami")
+
+    assert plain.returncode == 255 and "refused the connection" in plain.stderr
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "baseten\n"
+    # The refused session was dropped by the ProxyCommand, so sshsetup ssh probed again.
+    assert station.sandbox.controls.calls("proxy_refused") >= 2
+
+
 def test_a_session_that_never_takes_connections_is_explained_at_the_timeout(
     station: Workstation,
 ) -> None:
