@@ -19,6 +19,7 @@ from benchmarks.workstation import (
 
 HOOK_TARGET = Target("<=", 2.0)
 CONNECT_TARGET = Target("<=", 1.5)
+WRAPPER_TARGET = Target("<=", 1.25)  # one Python start-up and the checks on top of ssh
 ROUND_TRIPS_TARGET = Target("<=", 1)
 NO_ROUND_TRIP_TARGET = Target("<=", 0)
 ENVIRONMENT_COLD_TARGET = Target("<=", 2)  # the lookup, then the sign
@@ -85,6 +86,31 @@ def connect_figure(station: Workstation, rounds: ConnectRounds) -> Figure:
             "median_cpu_seconds": {
                 "proxied": samples.median_cpu("proxied"),
                 "direct": samples.median_cpu("direct"),
+            },
+        },
+    )  # fmt: skip
+
+
+def wrapper_figure(station: Workstation, rounds: ConnectRounds) -> Figure:
+    """``sshsetup ssh <job> -- true`` against ``ssh <host> true``, certificate warm: the cost of
+    the wrapper's start-up, block check and proxy probe before it execs the same ssh."""
+    station.connect_once(TRAINING_HOST)
+    job_id = TRAINING_HOST.removeprefix("training-job-").split("-0.")[0]
+    plain = Command("ssh", station.ssh_through_proxy(TRAINING_HOST, "true"), env=station.env)
+    wrapped = Command("sshsetup ssh", station.sshsetup_ssh(job_id, "true"), env=station.env)
+    calls_before = station.sandbox.controls.api_calls()
+    samples = interleave(plain, [wrapped], rounds.connect, rounds.warmup)
+    return Figure(
+        "sshsetup_ssh_vs_ssh", "sshsetup ssh <job> -- true vs ssh <host> true (warm)",
+        samples.ratio(wrapped.name, plain.name), RATIO, WRAPPER_TARGET,
+        samples.median(wrapped.name), "ssh <host> true", samples.median(plain.name),
+        samples.count(wrapped.name),
+        {
+            "command": [*wrapped.argv[:5], "…"],
+            "api_calls_during_runs": station.sandbox.controls.api_calls() - calls_before,
+            "median_cpu_seconds": {
+                "sshsetup ssh": samples.median_cpu(wrapped.name),
+                "ssh": samples.median_cpu(plain.name),
             },
         },
     )  # fmt: skip
