@@ -16,6 +16,9 @@ from sshsetup.sshconfig.block import KEEPALIVE_COUNT_MAX
 
 IDLE_INTERVALS = 2  # the idle session sleeps this many intervals
 PROXY_IDLE_INTERVALS = 1.5  # the proxy cuts connections idle for this many
+# ssh gives up at most interval x (count + 1) after the last answer; the stall comes a moment
+# after it, and the measurement's own scheduling adds a little.
+MEASUREMENT_SLACK_SECONDS = 1.0
 
 
 def keepalive_figures(station: Workstation, interval: int) -> list[Figure]:
@@ -73,6 +76,6 @@ def _dead_proxy_figure(station: Workstation, interval: int) -> Figure:
         process.wait()
     return Figure(
         "keepalive_dead_proxy", f"keepalive {interval} s: a stalled proxy noticed after",
-        noticed, SECONDS, Target("<=", within), noticed, runs=1,
+        noticed, SECONDS, Target("<=", within + MEASUREMENT_SLACK_SECONDS), noticed, runs=1,
         details={"exit_status": status, "count_max": KEEPALIVE_COUNT_MAX},
     )  # fmt: skip

@@ -214,27 +214,12 @@ class SigningClient:
         as ``truss train view`` sends it (docs/baseten-protocol.md#listing-jobs-and-models)."""
         body = {"statuses": list(statuses), "order_by": [{"field": "created_at", "order": "desc"}]}
         answer = self._post(SEARCH_JOBS_PATH, body, "the training job search")
-        jobs = answer.get("training_jobs") if isinstance(answer, dict) else answer
-        if not isinstance(jobs, list):
-            raise ApiError(
-                f"the API at {self.base_url} answered the job search without training_jobs",
-                hint="the API may have changed; update sshsetup, or report this",
-            )
-        return [
-            self._job(job, str(job["id"]))
-            for job in jobs
-            if isinstance(job, dict) and job.get("id")
-        ]
+        jobs = self._records(answer, "training_jobs", "the job search")
+        return [self._job(job, str(job["id"])) for job in jobs if job.get("id")]
 
     def models(self) -> list[Model]:
         """``GET /v1/models``: every model with its production and development deployment."""
         answer = self._get(MODELS_PATH, "the list of models")
-        models = answer.get("models") if isinstance(answer, dict) else None
-        if not isinstance(models, list):
-            raise ApiError(
-                f"the API at {self.base_url} answered the list of models without models",
-                hint="the API may have changed; update sshsetup, or report this",
-            )
         return [
             Model(
                 id=str(model["id"]),
@@ -242,8 +227,8 @@ class SigningClient:
                 production_deployment_id=_optional_text(model.get("production_deployment_id")),
                 development_deployment_id=_optional_text(model.get("development_deployment_id")),
             )
-            for model in models
-            if isinstance(model, dict) and model.get("id")
+            for model in self._records(answer, "models", "the list of models")
+            if model.get("id")
         ]
 
     def job(self, project_id: str, job_id: str) -> TrainingJob:
@@ -296,13 +281,7 @@ class SigningClient:
         """``GET .../auth_codes`` (docs/baseten-protocol.md#session-auth-codes-endpoint)."""
         path = AUTH_CODES_PATH.format(project=_quote(project_id), job=_quote(job_id))
         answer = self._get(path, f"training job {job_id}")
-        entries = answer.get("auth_codes") if isinstance(answer, dict) else None
-        if not isinstance(entries, list):
-            raise ApiError(
-                f"the API at {self.base_url} answered without the job's auth_codes",
-                hint="the API may have changed; update sshsetup, or report this",
-            )
-        return [_session(entry) for entry in entries if isinstance(entry, dict)]
+        return [_session(entry) for entry in self._records(answer, "auth_codes", "the sessions")]
 
     def update_session(
         self, project_id: str, job_id: str, session_id: str, changes: dict[str, Any]
@@ -323,6 +302,17 @@ class SigningClient:
         path = JOB_SESSION_PATH.format(project=_quote(project_id), job=_quote(job_id))
         answer = self._patch(path, changes, f"the interactive session of job {job_id}")
         return _optional_text(answer.get("message")) if isinstance(answer, dict) else None
+
+    def _records(self, answer: Any, field: str, what: str) -> list[dict[str, Any]]:
+        """The objects listed under ``field`` of an answer (or the answer itself, a bare
+        list); ApiError when there is no such list."""
+        listed = answer.get(field) if isinstance(answer, dict) else answer
+        if not isinstance(listed, list):
+            raise ApiError(
+                f"the API at {self.base_url} answered {what} without {field}",
+                hint="the API may have changed; update sshsetup, or report this",
+            )
+        return [record for record in listed if isinstance(record, dict)]
 
     def _post(self, path: str, body: dict[str, Any], target: str) -> Any:
         return self._send("POST", path, body, target)

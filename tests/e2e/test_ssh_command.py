@@ -5,8 +5,6 @@ job that is still deploying, --no-wait, an ended job, and an on_demand session t
 
 from __future__ import annotations
 
-import os
-import pty
 import subprocess
 import sys
 import threading
@@ -16,6 +14,7 @@ from pathlib import Path
 import pytest
 from helpers import REPO_ROOT
 from helpers.sandbox import Workstation
+from helpers.terminal import on_a_terminal
 
 pytestmark = [pytest.mark.linux_only, pytest.mark.e2e]
 
@@ -175,31 +174,13 @@ def test_on_a_terminal_the_wait_shows_a_progress_line_with_state_and_elapsed_tim
     workloads = station.sandbox.controls.workloads
     workloads.set_job_status(JOB, "TRAINING_JOB_DEPLOYING")
     later(2.5, lambda: workloads.set_job_status(JOB, "TRAINING_JOB_RUNNING"))
-    primary, secondary = pty.openpty()
-    try:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "sshsetup", "ssh", JOB, "--config",
-             str(station.home.config), "--", "true"],
-            stdout=subprocess.DEVNULL, stderr=secondary, stdin=subprocess.DEVNULL,
-            env={**station.env, "COLUMNS": "200"}, cwd=REPO_ROOT,
-        )  # fmt: skip
-        os.close(secondary)
-        output = b""
-        while True:
-            try:
-                chunk = os.read(primary, 65536)
-            except OSError:
-                break
-            if not chunk:
-                break
-            output += chunk
-        assert process.wait(timeout=60) == 0
-    finally:
-        os.close(primary)
-    text = output.decode(errors="replace")
-    assert (
-        f"\r\x1b[Ktraining job {JOB} is not up yet (DEPLOYING: its containers are starting); "
-        in (text)
-    )
-    assert "waiting (1 s)" in text and "waiting (2 s)" in text
+    argv = [sys.executable, "-m", "sshsetup", "ssh", JOB, "--config", str(station.home.config),
+            "--", "true"]  # fmt: skip
+
+    status, text = on_a_terminal(argv, {**station.env, "COLUMNS": "200"}, stream="stderr")
+
+    assert status == 0
+    waiting = f"training job {JOB} is not up yet (DEPLOYING: its containers are starting); "
+    assert f"\r\x1b[K{waiting}waiting (1 s)" in text
+    assert f"\r\x1b[K{waiting}waiting (2 s)" in text
     assert f"\r\x1b[Ktraining job {JOB} node 0: ready after " in text
