@@ -21,7 +21,6 @@ Model and environment hosts only need step 1: their deployments have no session 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -37,17 +36,9 @@ from sshsetup.progress import ProgressLine
 from sshsetup.waiting import JOB_POLL_SECONDS, PROBE_RETRY_SECONDS, Waiting
 
 if TYPE_CHECKING:
-    from sshsetup.connect.api import SigningClient, TrainingJob
+    from sshsetup.connect.api import SigningClient
     from sshsetup.connect.tunnel import ProxyError
     from sshsetup.openssh import OpenSSH
-
-
-@dataclass(frozen=True)
-class Readiness:
-    host: HostName
-    job: TrainingJob | None  # the job as the API described it (None: not asked)
-    waited_seconds: float  # for the job to run and its session to take connections
-    probe_retries: int  # refusals of the proxy while the session was starting
 
 
 def require_openssh(ctx: Context) -> OpenSSH:
@@ -94,19 +85,20 @@ def require_block(ctx: Context, host: HostName) -> None:
         )
 
 
-def make_ready(ctx: Context, host: HostName, waiting: Waiting, progress: ProgressLine) -> Readiness:
-    """Steps 2 and 3 of the module docstring (step 1 is ``require_block``)."""
+def make_ready(ctx: Context, host: HostName, waiting: Waiting, progress: ProgressLine) -> float:
+    """Steps 2 and 3 of the module docstring (step 1 is ``require_block``); the seconds it
+    waited for the job and its session."""
     if host.kind != TRAINING:
-        return Readiness(host, None, 0.0, 0)
+        return 0.0
     installation = current_installation(ctx.paths)
     if host_problem(installation, host.cache_key, time.time()) is None:
-        return Readiness(host, None, 0.0, 0)
+        return 0.0
     clock = _Clock(waiting, progress)
     client = _client(ctx, installation, host)
-    job = _running_job(client, installation, host, clock)
-    retries = _until_accepted(ctx, installation, host, clock)
+    _wait_until_running(client, installation, host, clock)
+    _until_accepted(ctx, installation, host, clock)
     progress.finish(f"{host.workload}: ready after {clock.elapsed():.0f} s")
-    return Readiness(host, job, clock.elapsed(), retries)
+    return clock.elapsed()
 
 
 def session_working_directory(ctx: Context, host: HostName) -> str | None:
@@ -154,11 +146,11 @@ def _client(ctx: Context, installation: Installation, host: HostName) -> Signing
     return client_for(installation, host.remote, host.api_prefix, ctx.env, timeout)
 
 
-def _running_job(
+def _wait_until_running(
     client: SigningClient, installation: Installation, host: HostName, clock: _Clock
-) -> TrainingJob:
-    """The job once it runs (or is in a state sshsetup does not know: the connection will
-    say); ApiError when it ended, is not found, or does not start in time."""
+) -> None:
+    """Until the job runs (or is in a state sshsetup does not know: the connection will say);
+    ApiError when it ended, is not found, or does not start in time."""
     from sshsetup.training_jobs import known_job
 
     project_file = Path(installation.project_file(host.cache_key))
@@ -169,7 +161,7 @@ def _running_job(
         if state.phase == ENDED:
             raise ApiError(state.text, hint=state.hint)
         if state.phase != STARTING:
-            return job
+            return
         if not clock.waiting.wait:
             raise ApiError(
                 f"{state.text}; not waiting for it (--no-wait)",
@@ -186,14 +178,16 @@ def _running_job(
         job = client.job(job.project_id, job.id)
 
 
-def _until_accepted(ctx: Context, installation: Installation, host: HostName, clock: _Clock) -> int:
-    """Probe until the proxy takes the connection; the number of refusals before it did.
-    Leaving without an accepted connection (failure, Ctrl-C) forgets the session, as the
-    ProxyCommand does after a refusal: the next run then probes again."""
+def _until_accepted(
+    ctx: Context, installation: Installation, host: HostName, clock: _Clock
+) -> None:
+    """Probe until the proxy takes the connection. Leaving without an accepted connection
+    (failure, Ctrl-C) forgets the session, as the ProxyCommand does after a refusal: the next
+    run then probes again."""
     from sshsetup.connect.fetch import forget_session
 
     try:
-        return _probe_until_accepted(ctx, installation, host, clock)
+        _probe_until_accepted(ctx, installation, host, clock)
     except BaseException:
         forget_session(installation, host)
         raise
@@ -201,14 +195,14 @@ def _until_accepted(ctx: Context, installation: Installation, host: HostName, cl
 
 def _probe_until_accepted(
     ctx: Context, installation: Installation, host: HostName, clock: _Clock
-) -> int:
+) -> None:
     from sshsetup.connect.fetch import explain_refusal
 
     retries = 0
     while True:
         refusal = _probe(ctx, installation, host)
         if refusal is None:
-            return retries
+            return
         if not clock.waiting.wait or clock.out_of_time():
             explained = explain_refusal(installation, host, ctx.env, refusal)
             if clock.waiting.wait:

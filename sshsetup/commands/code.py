@@ -64,7 +64,7 @@ def run(ctx: Context, request: Request) -> Outcome[CodeResult]:
     extension = remote_ssh_extension(editor, launcher, ctx.env)
     require_openssh(ctx)
     require_block(ctx, host)
-    ready = make_ready(ctx, host, Waiting(request.wait, request.timeout_seconds), ProgressLine())
+    waited = make_ready(ctx, host, Waiting(request.wait, request.timeout_seconds), ProgressLine())
     path, path_from = request.path, "argument"
     if path is None and host.kind == TRAINING:
         path, path_from = session_working_directory(ctx, host), "session"
@@ -87,6 +87,6 @@ def run(ctx: Context, request: Request) -> Outcome[CodeResult]:
             path=path,
             path_from=path_from,
             argv=argv,
-            waited_seconds=round(ready.waited_seconds, 1),
+            waited_seconds=round(waited, 1),
         )
     )
