@@ -132,30 +132,32 @@ def test_cursor_uses_its_own_launcher_and_remote_ssh_extension(
     assert (ran.result["editor"], ran.result["extension"]) == ("Cursor", "anysphere.remote-ssh")
 
 
-def test_a_missing_launcher_is_a_failed_check_with_the_fix(
-    station: Workstation, tmp_path: Path
-) -> None:
-    bin_dir = tmp_path / "bin"
-    install_stand_in(bin_dir, "code")  # VS Code's, but Cursor is asked for
-
-    ran = code(station, bin_dir, "anysphere.remote-ssh", JOB, "--cursor")
-
-    assert ran.status == 11 and ran.recorded == []
-    assert "error: no `cursor` command on PATH" in ran.stderr
-    assert "Shell Command: Install 'cursor' command in PATH" in ran.stderr
-
-
-def test_a_missing_remote_ssh_extension_is_a_failed_check_with_the_fix(
-    station: Workstation, tmp_path: Path
+@pytest.mark.parametrize(
+    ("extensions", "args", "said", "fix"),
+    [
+        # VS Code's launcher is there, but Cursor is asked for.
+        ("anysphere.remote-ssh", ("--cursor",), "no `cursor` command on PATH",
+         "Shell Command: Install 'cursor' command in PATH"),
+        ("ms-python.python", (),
+         "VS Code has no Remote-SSH extension (ms-vscode-remote.remote-ssh)",
+         "code --install-extension ms-vscode-remote.remote-ssh"),
+    ],
+)  # fmt: skip
+def test_a_missing_launcher_or_remote_ssh_extension_is_a_failed_check_with_the_fix(
+    station: Workstation,
+    tmp_path: Path,
+    extensions: str,
+    args: tuple[str, ...],
+    said: str,
+    fix: str,
 ) -> None:
     bin_dir = tmp_path / "bin"
     install_stand_in(bin_dir, "code")
 
-    ran = code(station, bin_dir, "ms-python.python", JOB)
+    ran = code(station, bin_dir, extensions, JOB, *args)
 
     assert ran.status == 11 and ran.recorded == []
-    assert "VS Code has no Remote-SSH extension (ms-vscode-remote.remote-ssh)" in ran.stderr
-    assert "code --install-extension ms-vscode-remote.remote-ssh" in ran.stderr
+    assert f"error: {said}" in ran.stderr and fix in ran.stderr
 
 
 def test_a_launcher_that_cannot_list_extensions_is_trusted(
