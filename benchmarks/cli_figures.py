@@ -44,7 +44,9 @@ def cli_figures(station: Workstation, rounds: int, warmup: int) -> list[Figure]:
 
 def completion_figures(station: Workstation, rounds: int, warmup: int) -> list[Figure]:
     """``--help`` and a no-op ``setup`` with shell completion on, against the same with it off
-    (both started the same way, ``python -c``, so only the completion setting differs)."""
+    (both started the same way, ``python -c``, so only the completion setting differs). Twice
+    the rounds of the other CLI figures: the difference sought is none, so only noise is left
+    to measure, and a short run of it can stray past the target."""
     figures = []
     for args, slug in ((["--help"], "help"), (["setup", "--yes"], "noop_setup")):
         off = Command(
@@ -53,7 +55,7 @@ def completion_figures(station: Workstation, rounds: int, warmup: int) -> list[F
         on = Command(
             "completion on", [*python_command(), "-c", COMPLETION_ON, *args], env=station.env
         )
-        samples = interleave(off, [on], rounds, warmup)
+        samples = interleave(off, [on], 2 * rounds, warmup)
         figures.append(
             Figure(
                 f"completion_{slug}", f"sshsetup {' '.join(args[:1])}: completion on vs off",
