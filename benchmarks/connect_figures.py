@@ -19,6 +19,7 @@ from benchmarks.workstation import (
 
 HOOK_TARGET = Target("<=", 1.0)
 CONNECT_TARGET = Target("<=", 1.5)
+WRAPPER_TARGET = Target("<=", 1.25)  # one Python start-up and the checks on top of ssh
 ROUND_TRIPS_TARGET = Target("<=", 1)
 NO_ROUND_TRIP_TARGET = Target("<=", 0)
 ENVIRONMENT_COLD_TARGET = Target("<=", 2)  # the lookup, then the sign
@@ -82,18 +83,51 @@ def hook_figures(station: Workstation, rounds: ConnectRounds) -> list[Figure]:
 def connect_figure(station: Workstation, rounds: ConnectRounds) -> Figure:
     direct = Command("direct", station.ssh_direct(TRAINING_HOST, "true"), env=station.env)
     proxied = Command("proxied", station.ssh_through_proxy(TRAINING_HOST, "true"), env=station.env)
+    return _against(
+        station, "connect_vs_direct", "ssh host true: hook+proxy+TLS vs direct ssh",
+        proxied, direct, "direct ssh", CONNECT_TARGET, rounds,
+    )  # fmt: skip
+
+
+def wrapper_figure(station: Workstation, rounds: ConnectRounds) -> Figure:
+    """``sshsetup ssh <job> -- true`` against ``ssh <host> true``, certificate warm: the cost of
+    the wrapper's start-up and block check before it execs the same ssh."""
+    station.connect_once(TRAINING_HOST)
+    job_id = TRAINING_HOST.removeprefix("training-job-").split("-0.")[0]
+    plain = Command("ssh", station.ssh_through_proxy(TRAINING_HOST, "true"), env=station.env)
+    wrapped = Command("sshsetup ssh", station.sshsetup_ssh(job_id, "true"), env=station.env)
+    return _against(
+        station, "sshsetup_ssh_vs_ssh", "sshsetup ssh <job> -- true vs ssh <host> true (warm)",
+        wrapped, plain, "ssh <host> true", WRAPPER_TARGET, rounds,
+        {"command": [*wrapped.argv[:5], "…"]},
+    )  # fmt: skip
+
+
+def _against(
+    station: Workstation,
+    figure_id: str,
+    title: str,
+    subject: Command,
+    reference: Command,
+    reference_label: str,
+    target: Target,
+    rounds: ConnectRounds,
+    details: dict[str, object] | None = None,
+) -> Figure:
+    """``subject`` timed against ``reference`` in the same run, with the API calls they made
+    and the CPU of each."""
     calls_before = station.sandbox.controls.api_calls()
-    samples = interleave(direct, [proxied], rounds.connect, rounds.warmup)
+    samples = interleave(reference, [subject], rounds.connect, rounds.warmup)
     return Figure(
-        "connect_vs_direct", "ssh host true: hook+proxy+TLS vs direct ssh",
-        samples.ratio("proxied", "direct"), RATIO, CONNECT_TARGET,
-        samples.median("proxied"), "direct ssh", samples.median("direct"),
-        samples.count("proxied"),
+        figure_id, title, samples.ratio(subject.name, reference.name), RATIO, target,
+        samples.median(subject.name), reference_label, samples.median(reference.name),
+        samples.count(subject.name),
         {
+            **(details or {}),
             "api_calls_during_runs": station.sandbox.controls.api_calls() - calls_before,
             "median_cpu_seconds": {
-                "proxied": samples.median_cpu("proxied"),
-                "direct": samples.median_cpu("direct"),
+                subject.name: samples.median_cpu(subject.name),
+                reference.name: samples.median_cpu(reference.name),
             },
         },
     )  # fmt: skip

@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks.cli_figures import cli_figures
+from benchmarks.cli_figures import cli_figures, completion_figures
 from benchmarks.connect_figures import (
     ConnectRounds,
     api_call_figures,
@@ -28,11 +28,14 @@ from benchmarks.connect_figures import (
     connect_figure,
     hook_figures,
     throughput_figures,
+    wrapper_figure,
 )
 from benchmarks.editor_figures import EditorRounds, editor_figures
 from benchmarks.figures import Figure, markdown_table
+from benchmarks.keepalive_figures import keepalive_figures
 from benchmarks.timing import BenchmarkError
 from benchmarks.workstation import REPO_ROOT, Workstation, cli_command
+from sshsetup.connect.settings import DEFAULT_KEEPALIVE_SECONDS
 from sshsetup.sandbox import Sandbox
 
 RESULTS_DIR = REPO_ROOT / "benchmarks" / "results"
@@ -45,6 +48,7 @@ class Plan:
     enforce: bool
     connect: ConnectRounds
     cli_rounds: int
+    keepalive_seconds: int
     editor: EditorRounds
     default_out: Path
 
@@ -56,6 +60,7 @@ FULL = Plan(
         hook=31, connect=15, cold=7, throughput=5, payload_bytes=256 * MIB, warmup=1
     ),
     cli_rounds=11,
+    keepalive_seconds=DEFAULT_KEEPALIVE_SECONDS,
     editor=EditorRounds(
         sizes=(0, 100, 1_000, 10_000, 50_000),
         rounds={0: 9, 100: 9, 1_000: 7, 10_000: 5, 50_000: 3},
@@ -68,6 +73,7 @@ SMOKE = Plan(
     enforce=False,
     connect=ConnectRounds(hook=3, connect=1, cold=1, throughput=1, payload_bytes=8 * MIB, warmup=0),
     cli_rounds=1,
+    keepalive_seconds=1,
     editor=EditorRounds(sizes=(0, 100, 1_000), rounds={0: 1, 100: 1, 1_000: 1}, warmup=0),
     default_out=RESULTS_DIR / "smoke.json",
 )
@@ -117,14 +123,20 @@ def measure(plan: Plan) -> list[Figure]:
             figures += hook_figures(station, plan.connect)
             _progress("connect")
             figures.append(connect_figure(station, plan.connect))
+            _progress("sshsetup ssh")
+            figures.append(wrapper_figure(station, plan.connect))
             _progress("cold cache")
             figures += cold_figures(station, plan.connect)
             _progress("API round-trips per host form")
             figures += api_call_figures(station)
+            _progress("keepalives")
+            figures += keepalive_figures(station, plan.keepalive_seconds)
             _progress("throughput")
             figures += throughput_figures(station, plan.connect, scratch)
             _progress("cli start")
             figures += cli_figures(station, plan.cli_rounds, plan.connect.warmup)
+            _progress("shell completion")
+            figures += completion_figures(station, plan.cli_rounds, plan.connect.warmup)
         _progress("editor")
         figures += editor_figures(scratch, plan.editor)
     return figures

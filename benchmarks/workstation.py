@@ -26,7 +26,14 @@ ENVIRONMENT_HOST = "production.model-abc123.ssh.baseten.co"
 BLOCK_USERS = {TRAINING_HOST: "baseten", MODEL_HOST: "app", ENVIRONMENT_HOST: "app"}
 KEYRING_BACKEND = "keyrings.alt.file.PlaintextKeyring"
 _DROPPED_ENV_PREFIXES = ("SSHSETUP_", "BASETEN_", "XDG_")
-_DROPPED_ENV = ("PYTHONPATH", "SSH_AUTH_SOCK", "PYTHON_KEYRING_BACKEND", "USER_TRUSSRC_PATH")
+# PYTHONDONTWRITEBYTECODE too: the warm-up rounds fill the bytecode caches, as an install has.
+_DROPPED_ENV = (
+    "PYTHONPATH",
+    "SSH_AUTH_SOCK",
+    "PYTHON_KEYRING_BACKEND",
+    "USER_TRUSSRC_PATH",
+    "PYTHONDONTWRITEBYTECODE",
+)
 
 
 def python_command() -> list[str]:
@@ -160,6 +167,15 @@ class Workstation:
     def ssh_through_proxy(self, host: str, command: str) -> list[str]:
         """``ssh host command`` as the user runs it: the block's hook and ProxyCommand."""
         return ["ssh", "-F", str(self.config), *self._common_ssh_options(host), host, command]
+
+    def sshsetup_ssh(self, job_id: str, command: str) -> list[str]:
+        """``sshsetup ssh JOB -- … command``: the same ssh run as ``ssh_through_proxy`` of the
+        job's node 0, by way of the wrapper (its checks, then exec)."""
+        host = f"training-job-{job_id}-0.ssh.baseten.co"
+        return [
+            *cli_command(), "ssh", job_id, "--config", str(self.config),
+            "--", *self._common_ssh_options(host), command,
+        ]  # fmt: skip
 
     def ssh_direct(self, host: str, command: str) -> list[str]:
         """Straight to the same sshd on loopback, with the same key and certificate."""

@@ -119,6 +119,13 @@ JOB_ENDED = (
 JOB_STATUS_PREFIX = "TRAINING_JOB_"
 # When an interactive session starts (docs/baseten-protocol.md#session-triggers).
 SESSION_TRIGGERS = ("on_startup", "on_failure", "on_demand")
+MODELS_PATH = "/v1/models"  # every model, with its production and development deployment
+
+
+def replica_of_node(node: str) -> str:
+    """The replica id of a training job's node in its interactive sessions: ``gXXrY`` (group,
+    replica; docs/baseten-protocol.md#session-auth-codes-endpoint)."""
+    return f"g00r{node}"
 
 
 def api_base_for_prefix(api_prefix: str) -> str:
@@ -254,6 +261,63 @@ class HostName:
             return f"environment {self.environment} of model {self.model_id}"
         text = f"model {self.model_id} deployment {self.deployment_id}"
         return text + (f" replica {self.replica}" if self.replica else "")
+
+
+# --- building host names (the inverse of parse_host) -------------------------------------
+
+
+def training_host(
+    job_id: str, node: str = "0", remote: str | None = None, api_prefix: str | None = None
+) -> HostName:
+    """The host of a training job's node; HostNameError when the ids cannot be written in the
+    grammar (``parse_host`` of the name gives back the same ids)."""
+    name = f"{TRAINING_PREFIX}{job_id}-{node}"
+    return _built(name, remote, api_prefix, job_id=job_id, node=node)
+
+
+def model_host(
+    model_id: str,
+    deployment_id: str,
+    replica: str | None = None,
+    remote: str | None = None,
+    api_prefix: str | None = None,
+) -> HostName:
+    """The host of one deployment of a model (and one of its replicas)."""
+    name = f"{MODEL_PREFIX}{model_id}-{deployment_id}" + (f"-{replica}" if replica else "")
+    return _built(
+        name, remote, api_prefix, model_id=model_id, deployment_id=deployment_id, replica=replica
+    )
+
+
+def environment_host(
+    environment: str, model_id: str, remote: str | None = None, api_prefix: str | None = None
+) -> HostName:
+    """The host of whatever deployment a model's environment serves."""
+    name = f"{environment}.{MODEL_PREFIX}{model_id}"
+    return _built(name, remote, api_prefix, environment=environment, model_id=model_id)
+
+
+def _built(
+    workload: str, remote: str | None, api_prefix: str | None, **ids: str | None
+) -> HostName:
+    if api_prefix and not remote:
+        raise HostNameError(
+            "an API prefix needs a remote before it in the host name",
+            hint="give the remote too: <workload>.<remote>.<api_prefix>" + SUFFIX,
+        )
+    labels = [workload, *(label for label in (remote, api_prefix) if label)]
+    host = parse_host(".".join(labels) + SUFFIX)
+    ids.update(remote=remote, api_prefix=api_prefix)
+    if any(
+        getattr(host, name) != (value.lower() if value else None) for name, value in ids.items()
+    ):
+        given = ", ".join(f"{name} {value!r}" for name, value in ids.items() if value)
+        raise HostNameError(
+            f"{given} cannot be written as one Baseten host name: {host.name} would be read "
+            f"as {host.workload}",
+            hint="model and deployment ids hold no '-', environments and remotes no '.'",
+        )
+    return host
 
 
 def check_characters(host: str) -> None:

@@ -44,6 +44,7 @@ class CheckId(str, Enum):
     WINDOWS_AGENT_SERVICE = "windows.agent_service"
     WINDOWS_SSH_ON_PATH = "windows.ssh_on_path"
     WINDOWS_GIT_SSH = "windows.git_ssh"
+    WINDOWS_EDITOR_SSH = "windows.vscode_ssh"
     REMOTE_CONNECT = "remote.connect"
     REMOTE_AGENT_FORWARDING = "remote.agent_forwarding"
 

@@ -24,9 +24,11 @@ import typer
 
 from sshsetup import __version__
 from sshsetup.baseten import SESSION_TRIGGERS
+from sshsetup.waiting import DEFAULT_TIMEOUT_SECONDS
 
 if TYPE_CHECKING:
     from sshsetup.context import Context
+    from sshsetup.targets import Target
 
 
 class ContextFactory(Protocol):
@@ -37,7 +39,6 @@ app = typer.Typer(
     name="sshsetup",
     help="Set up and diagnose SSH into Baseten training jobs and model deployments.",
     no_args_is_help=True,
-    add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
@@ -178,6 +179,13 @@ def setup(
     refresh_margin: int | None = typer.Option(
         None, "--refresh-margin", min=0, help="Seconds before expiry to renew a certificate."
     ),
+    keepalive: str | None = typer.Option(
+        None,
+        "--keepalive",
+        metavar="SECONDS|off",
+        help="ServerAliveInterval for Baseten hosts (default 15; a dead link is noticed "
+        "within 4 intervals); off: none.",
+    ),
     migrate: bool = typer.Option(
         False,
         "--migrate",
@@ -213,6 +221,7 @@ def setup(
         add_keys_to_agent=add_keys_to_agent,
         use_keychain=use_keychain,
         refresh_margin=refresh_margin,
+        keepalive=keepalive,
         migrate=migrate,
         reuse_truss_key=reuse_truss_key,
         strip_bom=strip_bom,
@@ -461,6 +470,134 @@ def session(
     )
 
 
+# --- connecting: ssh, code, list -------------------------------------------------------------
+
+
+def _listed_jobs(incomplete: str) -> list[tuple[str, str]]:
+    """Job ids for shell completion: what the last `sshsetup list` found (no API call)."""
+    from sshsetup.job_cache import read_jobs
+    from sshsetup.paths import Paths
+
+    listed = read_jobs(Paths.from_environment(os.environ).job_list_file)
+    return [(job_id, about) for job_id, about in listed if job_id.startswith(incomplete)]
+
+
+TargetArgument = typer.Argument(
+    ...,
+    metavar="TARGET",
+    help="A training job id, a model id with --deployment, <env>.model-<model_id>, or a host "
+    "name such as training-job-<job_id>-<node>.ssh.baseten.co.",
+    autocompletion=_listed_jobs,
+)
+NodeOption = typer.Option(None, "--node", min=0, help="A training job's node (default 0).")
+DeploymentOption = typer.Option(
+    None, "--deployment", metavar="DEPLOYMENT_ID", help="TARGET is a model id: this deployment."
+)
+ReplicaOption = typer.Option(
+    None, "--replica", metavar="REPLICA", help="With --deployment: one replica of it."
+)
+NoWaitOption = typer.Option(
+    False, "--no-wait", help="Fail at once when the job or its session is not up yet."
+)
+TimeoutOption = typer.Option(
+    DEFAULT_TIMEOUT_SECONDS,
+    "--timeout",
+    min=1,
+    metavar="SECONDS",
+    help="How long to wait for the job and its session.",
+)
+ConnectConfigOption = typer.Option(
+    None,
+    "--config",
+    help="The ssh config to check and to give ssh as -F (default: ~/.ssh/config).",
+)
+
+
+def _target(
+    text: str, node: int | None, deployment: str | None, replica: str | None, remote: str | None
+) -> Target:
+    from sshsetup.targets import Target
+
+    return Target(text, node, deployment, replica, remote)
+
+
+@app.command()
+def ssh(
+    target: str = TargetArgument,
+    ssh_args: list[str] | None = typer.Argument(
+        None,
+        metavar="[-- SSH_ARGS...]",
+        help="After --: ssh options and the remote command, as ssh takes them after the host.",
+    ),
+    node: int | None = NodeOption,
+    deployment: str | None = DeploymentOption,
+    replica: str | None = ReplicaOption,
+    remote: str | None = RemoteOption,
+    config: Path | None = ConnectConfigOption,
+    forward_agent: bool = typer.Option(
+        False, "--forward-agent", "-A", help="Forward the agent for this connection (ssh -A)."
+    ),
+    no_wait: bool = NoWaitOption,
+    timeout: float = TimeoutOption,
+) -> None:
+    """Connect: wait until the job runs and its session takes connections, then become ssh.
+
+    Checks that the sshsetup block is installed and current first. Exit status: ssh's; before
+    ssh starts, sshsetup's own (no --json: the output is ssh's).
+    """
+    dispatch(
+        "ssh",
+        config=config,
+        target=_target(target, node, deployment, replica, remote),
+        forward_agent=forward_agent,
+        wait=not no_wait,
+        timeout_seconds=timeout,
+        ssh_args=tuple(ssh_args or ()),
+    )
+
+
+@app.command()
+def code(
+    target: str = TargetArgument,
+    path: str | None = typer.Argument(
+        None,
+        metavar="[PATH]",
+        help="The folder to open (default: the job's working directory, else /).",
+    ),
+    cursor: bool = typer.Option(False, "--cursor", help="Open it in Cursor instead of VS Code."),
+    node: int | None = NodeOption,
+    deployment: str | None = DeploymentOption,
+    replica: str | None = ReplicaOption,
+    remote: str | None = RemoteOption,
+    config: Path | None = typer.Option(
+        None,
+        "--config",
+        help="The ssh config to check (default: ~/.ssh/config; the editor reads its "
+        "remote.SSH.configFile).",
+    ),
+    no_wait: bool = NoWaitOption,
+    timeout: float = TimeoutOption,
+    json_output: bool = JsonOption,
+) -> None:
+    """Open TARGET in VS Code (or Cursor) over Remote-SSH, after the checks and wait of ssh."""
+    dispatch(
+        "code",
+        json_output=json_output,
+        config=config,
+        target=_target(target, node, deployment, replica, remote),
+        path=path,
+        cursor=cursor,
+        wait=not no_wait,
+        timeout_seconds=timeout,
+    )
+
+
+@app.command("list")
+def list_workloads(remote: str | None = RemoteOption, json_output: bool = JsonOption) -> None:
+    """Training jobs running or starting, and model deployments, with the line to connect."""
+    dispatch("list_workloads", json_output=json_output, remote=remote)
+
+
 # --- sandbox -------------------------------------------------------------------------------
 
 
@@ -516,4 +653,6 @@ def doctor(
 
 
 def main() -> None:
-    app()
+    # One name however it was started (console script, python -m sshsetup): usage lines and
+    # the shell completion's variable (_SSHSETUP_COMPLETE) use it.
+    app(prog_name="sshsetup")

@@ -1,5 +1,6 @@
 """One Context per run, passed to every command: where files are, the environment, the OS,
-the prompter, the OpenSSH client, standard input, the prose channel. Tests build their own.
+the prompter, the OpenSSH client, standard input, the prose channel, and how the process is
+handed over to another program (`sshsetup ssh`). Tests build their own.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
+from sshsetup.handover import HandOver, hand_over
 from sshsetup.output import say
 from sshsetup.paths import Paths
 from sshsetup.prompts import Prompter
@@ -26,6 +28,7 @@ class Context:
     prompter: Prompter
     stdin: BinaryIO
     say: Callable[[str], None] = say
+    hand_over: HandOver = hand_over  # replaces this process (tests record instead)
     _platform: Platform | None = field(default=None, repr=False)
     _openssh: OpenSSH | None = field(default=None, repr=False)
     _openssh_found: bool = field(default=False, repr=False)

@@ -136,6 +136,11 @@ class Paths:
         return self.state_dir / "setup.lock"
 
     @property
+    def job_list_file(self) -> Path:
+        """The job ids `sshsetup list` found last, for shell completion."""
+        return self.state_dir / "listed-jobs.tsv"
+
+    @property
     def truss_key_dir(self) -> Path:
         return self.ssh_dir / TRUSS_KEY_DIR_NAME
 

@@ -29,12 +29,13 @@ from sshsetup.connect.api import (
     timeout_from_env,
 )
 from sshsetup.connect.baseten_cli_profiles import parse_rfc3339
-from sshsetup.connect.fetch import client_for, find_job
+from sshsetup.connect.fetch import client_for
 from sshsetup.connect.installation import Installation
 from sshsetup.connect.job_state import RUNNING, describe
 from sshsetup.context import Context
 from sshsetup.errors import ApiError, BadInput, UsageError
 from sshsetup.results import Outcome, Result
+from sshsetup.training_jobs import known_job
 
 _JOB_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 
@@ -141,7 +142,7 @@ def run(ctx: Context, request: Request) -> Outcome[SessionResult]:
     job_id, host_remote, api_prefix, project_file = _target(installation, request)
     timeout = timeout_from_env(ctx.env)
     client = client_for(installation, host_remote, api_prefix, ctx.env, timeout)
-    job = _job(client, job_id, project_file)
+    job = known_job(client, job_id, project_file)
     sessions = client.interactive_sessions(job.project_id, job_id)
     updates: list[SessionUpdate] = []
     changes: dict[str, Any] = {}
@@ -193,18 +194,6 @@ def _target(
         )
     remote = host.remote or request.remote
     return host.job_id or "", remote, host.api_prefix, Path(installation.project_file(host.name))
-
-
-def _job(client: SigningClient, job_id: str, project_file: Path | None) -> TrainingJob:
-    """The job and its state: from the job endpoint when a connection already remembered its
-    project, else from the job search (which finds the project)."""
-    try:
-        project = project_file.read_text().strip() if project_file else ""
-    except (OSError, UnicodeDecodeError):
-        project = ""
-    if project:
-        return client.job(project, job_id)
-    return find_job(client, job_id)
 
 
 def _update(

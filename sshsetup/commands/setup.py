@@ -11,7 +11,7 @@ from pathlib import Path
 from sshsetup.baseten import EXAMPLE_HOSTS
 from sshsetup.connect.file_lock import file_lock
 from sshsetup.connect.private_files import ensure_private_dir
-from sshsetup.connect.settings import BlockOptions, Settings, load_settings
+from sshsetup.connect.settings import BlockOptions, Settings, keepalive_from_text, load_settings
 from sshsetup.context import Context
 from sshsetup.errors import (
     BadInput,
@@ -66,6 +66,7 @@ class Request:
     add_keys_to_agent: bool | None = None
     use_keychain: bool | None = None
     refresh_margin: int | None = None
+    keepalive: str | None = None  # seconds between keepalives, or "off"
     migrate: bool = False  # take out the blocks of `truss ssh setup` and `baseten ssh setup`
     reuse_truss_key: bool | None = None
     strip_bom: bool = False
@@ -353,6 +354,9 @@ def _chosen_options(remembered: BlockOptions, request: Request) -> BlockOptions:
         forward_agent=pick(request.forward_agent, remembered.forward_agent),
         add_keys_to_agent=pick(request.add_keys_to_agent, remembered.add_keys_to_agent),
         use_keychain=pick(request.use_keychain, remembered.use_keychain),
+        keepalive_seconds=remembered.keepalive_seconds
+        if request.keepalive is None
+        else keepalive_from_text(request.keepalive),
     )
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import urllib.parse
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +24,7 @@ from sshsetup.baseten import (
     ENVIRONMENT,
     ENVIRONMENT_PATH,
     JOB_SESSION_PATH,
+    MODELS_PATH,
     SEARCH_JOBS_PATH,
     SESSION_PATH,
     SIGN_MODEL_PATH,
@@ -60,6 +61,18 @@ class TrainingJob:
     project_id: str
     status: str | None  # current_status, e.g. TRAINING_JOB_RUNNING
     error_message: str | None
+    created_at: str | None = None  # ISO 8601
+    project_name: str | None = None
+
+
+@dataclass(frozen=True)
+class Model:
+    """A model as ``GET /v1/models`` lists it (``ModelV1``)."""
+
+    id: str
+    name: str | None
+    production_deployment_id: str | None
+    development_deployment_id: str | None
 
 
 @dataclass(frozen=True)
@@ -203,6 +216,28 @@ class SigningClient:
         found = [job for job in jobs if isinstance(job, dict) and job.get("id") == job_id]
         return self._job(found[0] if found else jobs[0], job_id)
 
+    def search_jobs(self, statuses: Sequence[str]) -> list[TrainingJob]:
+        """The account's training jobs in one of ``statuses``, newest first: the job search
+        as ``truss train view`` sends it (docs/baseten-protocol.md#listing-jobs-and-models)."""
+        body = {"statuses": list(statuses), "order_by": [{"field": "created_at", "order": "desc"}]}
+        answer = self._post(SEARCH_JOBS_PATH, body, "the training job search")
+        jobs = self._records(answer, "training_jobs", "the job search")
+        return [self._job(job, str(job["id"])) for job in jobs if job.get("id")]
+
+    def models(self) -> list[Model]:
+        """``GET /v1/models``: every model with its production and development deployment."""
+        answer = self._get(MODELS_PATH, "the list of models")
+        return [
+            Model(
+                id=str(model["id"]),
+                name=_optional_text(model.get("name")),
+                production_deployment_id=_optional_text(model.get("production_deployment_id")),
+                development_deployment_id=_optional_text(model.get("development_deployment_id")),
+            )
+            for model in self._records(answer, "models", "the list of models")
+            if model.get("id")
+        ]
+
     def job(self, project_id: str, job_id: str) -> TrainingJob:
         """``GET .../jobs/{J}``: the job with its current state."""
         path = TRAINING_JOB_PATH.format(project=_quote(project_id), job=_quote(job_id))
@@ -231,6 +266,8 @@ class SigningClient:
             project_id=str(project),
             status=_optional_text(record.get("current_status")),
             error_message=_optional_text(record.get("error_message")),
+            created_at=_optional_text(record.get("created_at")),
+            project_name=_optional_text(nested.get("name")) if isinstance(nested, dict) else None,
         )
 
     def environment(self, host: HostName) -> EnvironmentTarget:
@@ -251,13 +288,7 @@ class SigningClient:
         """``GET .../auth_codes`` (docs/baseten-protocol.md#session-auth-codes-endpoint)."""
         path = AUTH_CODES_PATH.format(project=_quote(project_id), job=_quote(job_id))
         answer = self._get(path, f"training job {job_id}")
-        entries = answer.get("auth_codes") if isinstance(answer, dict) else None
-        if not isinstance(entries, list):
-            raise ApiError(
-                f"the API at {self.base_url} answered without the job's auth_codes",
-                hint="the API may have changed; update sshsetup, or report this",
-            )
-        return [_session(entry) for entry in entries if isinstance(entry, dict)]
+        return [_session(entry) for entry in self._records(answer, "auth_codes", "the sessions")]
 
     def update_session(
         self, project_id: str, job_id: str, session_id: str, changes: dict[str, Any]
@@ -278,6 +309,17 @@ class SigningClient:
         path = JOB_SESSION_PATH.format(project=_quote(project_id), job=_quote(job_id))
         answer = self._patch(path, changes, f"the interactive session of job {job_id}")
         return _optional_text(answer.get("message")) if isinstance(answer, dict) else None
+
+    def _records(self, answer: Any, field: str, what: str) -> list[dict[str, Any]]:
+        """The objects listed under ``field`` of an answer (or the answer itself, a bare
+        list); ApiError when there is no such list."""
+        listed = answer.get(field) if isinstance(answer, dict) else answer
+        if not isinstance(listed, list):
+            raise ApiError(
+                f"the API at {self.base_url} answered {what} without {field}",
+                hint="the API may have changed; update sshsetup, or report this",
+            )
+        return [record for record in listed if isinstance(record, dict)]
 
     def _post(self, path: str, body: dict[str, Any], target: str) -> Any:
         return self._send("POST", path, body, target)

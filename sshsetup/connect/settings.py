@@ -12,10 +12,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sshsetup.errors import BadInput
+from sshsetup.errors import BadInput, UsageError
 
 DEFAULT_REMOTE = "baseten"
 DEFAULT_REFRESH_MARGIN_SECONDS = 300
+# ServerAliveInterval of the block; 0: no keepalives (docs/ssh-config.md#keepalives-through-a-proxy)
+DEFAULT_KEEPALIVE_SECONDS = 15
+MAX_KEEPALIVE_SECONDS = 3600
 
 
 @dataclass
@@ -23,6 +26,21 @@ class BlockOptions:
     forward_agent: bool = False
     add_keys_to_agent: bool = False
     use_keychain: bool = False
+    keepalive_seconds: int = DEFAULT_KEEPALIVE_SECONDS  # 0: off
+
+
+def keepalive_from_text(text: str) -> int:
+    """``setup --keepalive``: seconds between keepalives, or ``off`` (0)."""
+    value = text.strip().lower()
+    if value in ("off", "0"):
+        return 0
+    if not value.isdigit() or not 1 <= int(value) <= MAX_KEEPALIVE_SECONDS:
+        raise UsageError(
+            f"--keepalive {text!r} is neither a number of seconds nor `off`",
+            hint=f"give 1 to {MAX_KEEPALIVE_SECONDS} seconds "
+            f"(default {DEFAULT_KEEPALIVE_SECONDS}), or `off` for no keepalives",
+        )
+    return int(value)
 
 
 @dataclass

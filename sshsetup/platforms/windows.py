@@ -6,6 +6,7 @@ read by their numbers and structure, never by their (localised) words where a nu
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -37,6 +38,18 @@ ENABLE_SERVICE = "Get-Service ssh-agent | Set-Service -StartupType Automatic"
 START_SERVICE = "Start-Service ssh-agent"
 WIN32_SSH = "C:/Windows/System32/OpenSSH/ssh.exe"
 GIT_SSH_FIX = f'git config --global core.sshCommand "{WIN32_SSH}"'
+# Where VS Code and Cursor keep their user settings, under %APPDATA%
+# (docs/editors.md#which-ssh-remote-ssh-runs-on-windows).
+EDITOR_SETTINGS = (("VS Code", "Code"), ("Cursor", "Cursor"))
+REMOTE_SSH_PATH = "remote.SSH.path"
+REMOTE_SSH_PATH_FIX = (
+    'in VS Code (and Cursor) settings.json: "remote.SSH.path": '
+    '"C:\\\\Windows\\\\System32\\\\OpenSSH\\\\ssh.exe"'
+)
+# The setting's value, in JSON with comments (a commented-out line does not match).
+_SETTING = re.compile(
+    r'(?:^|[{,])[ \t]*"remote\.SSH\.path"\s*:\s*("(?:[^"\\]|\\.)*")', re.MULTILINE
+)
 # Who may hold rights on a private key besides its owner (w32-sshfileperm.c).
 TRUSTED_PRINCIPALS = ("nt authority\\system", "builtin\\administrators")
 WRITE_RIGHTS = {"F", "M", "W", "D", "WD", "AD", "WEA", "WA", "WDAC", "WO", "GA", "GW"}
@@ -225,7 +238,20 @@ class WindowsPlatform(Platform):
         )
 
     def system_checks(self, effective: Mapping[str, list[str]]) -> list[CheckResult]:
-        return [self.service_check(), self.ssh_on_path_check(), self.git_ssh_check()]
+        return [
+            self.service_check(),
+            self.ssh_on_path_check(),
+            self.git_ssh_check(),
+            self.editor_ssh_check(),
+        ]
+
+    @cached_property
+    def ssh_on_path(self) -> list[str]:
+        """Every ssh.exe on PATH, in the order PATH gives them (``where ssh``)."""
+        found = self.runner(["where", "ssh"])
+        if found.returncode != 0:
+            return []
+        return [line.strip() for line in found.stdout.splitlines() if line.strip()]
 
     def service_check(self) -> CheckResult:
         service = self.service
@@ -251,9 +277,8 @@ class WindowsPlatform(Platform):
         )
 
     def ssh_on_path_check(self) -> CheckResult:
-        found = self.runner(["where", "ssh"])
-        executables = [line.strip() for line in found.stdout.splitlines() if line.strip()]
-        if found.returncode != 0 or not executables:
+        executables = self.ssh_on_path
+        if not executables:
             return CheckResult(
                 CheckId.WINDOWS_SSH_ON_PATH,
                 Status.FAIL,
@@ -316,6 +341,84 @@ class WindowsPlatform(Platform):
             f"git uses {configured} ({source})",
             details=details,
         )
+
+    def editor_ssh_check(self) -> CheckResult:
+        """Which ssh VS Code's (and Cursor's) Remote-SSH runs: ``remote.SSH.path``, else the
+        first ssh.exe on PATH, else Windows' own, else Git's
+        (docs/editors.md#which-ssh-remote-ssh-runs-on-windows)."""
+        appdata = self.env.get("APPDATA", "")
+        editors = [
+            (name, Path(appdata) / directory / "User" / "settings.json")
+            for name, directory in EDITOR_SETTINGS
+            if appdata and (Path(appdata) / directory).is_dir()
+        ]
+        if not editors:
+            return CheckResult(
+                CheckId.WINDOWS_EDITOR_SSH,
+                Status.PASS,
+                "no VS Code or Cursor user settings (%APPDATA%\\Code, %APPDATA%\\Cursor): "
+                "nothing to check",
+            )
+        configured = {name: _remote_ssh_path(settings) for name, settings in editors}
+        default = self.remote_ssh_default()
+        lines, statuses = [], []
+        for name, path in configured.items():
+            if path is None:
+                lines.append(
+                    f"{name}'s Remote-SSH runs {default or 'no ssh (none found)'} (no "
+                    f"{REMOTE_SSH_PATH}: the first ssh.exe on PATH, else Windows', else Git's)"
+                )
+                git = default is None or classify_ssh(default, "") == "git-for-windows"
+                statuses.append(Status.WARN if git else Status.PASS)
+            else:
+                lines.append(f"{name}'s Remote-SSH runs {path} ({REMOTE_SSH_PATH})")
+                git = classify_ssh(path, "") == "git-for-windows"
+                statuses.append(Status.FAIL if git else Status.PASS)
+        status = next((st for st in (Status.FAIL, Status.WARN) if st in statuses), Status.PASS)
+        details = {"remote_ssh_path": configured, "found_without_setting": default}
+        if status is Status.PASS:
+            return CheckResult(
+                CheckId.WINDOWS_EDITOR_SSH, status, "\n".join(lines), details=details
+            )
+        if default is None and None in configured.values():
+            fix = f"in an administrator PowerShell: {INSTALL_CLIENT}"
+        else:
+            lines.append(
+                "Git's ssh cannot reach the Windows agent, and runs the block's commands "
+                "through its own shell instead of cmd.exe, for which the block is written"
+            )
+            fix = REMOTE_SSH_PATH_FIX
+        return CheckResult(CheckId.WINDOWS_EDITOR_SSH, status, "\n".join(lines), fix, details)
+
+    def remote_ssh_default(self) -> str | None:
+        """The ssh.exe Remote-SSH finds without ``remote.SSH.path``."""
+        if self.ssh_on_path:
+            return self.ssh_on_path[0]
+        fallbacks = [
+            Path(self.env.get("WINDIR", "C:\\Windows")) / "System32" / "OpenSSH" / "ssh.exe",
+            *(
+                Path(self.env[variable]) / "Git" / "usr" / "bin" / "ssh.exe"
+                for variable in ("ProgramFiles", "ProgramFiles(x86)")
+                if self.env.get(variable)
+            ),
+        ]
+        return next((str(path) for path in fallbacks if path.is_file()), None)
+
+
+def _remote_ssh_path(settings: Path) -> str | None:
+    """``remote.SSH.path`` in an editor's settings.json (JSON with comments): None if unset."""
+    try:
+        text = settings.read_text(encoding="utf-8-sig", errors="replace")
+    except OSError:
+        return None
+    match = _SETTING.search(text)
+    if match is None:
+        return None
+    try:
+        value = json.loads(match.group(1))
+    except ValueError:
+        return None
+    return value if isinstance(value, str) and value.strip() else None
 
 
 def short_path_name(path: Path, needs_it: Callable[[str], bool]) -> Path:

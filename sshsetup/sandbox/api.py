@@ -1,11 +1,12 @@
 """The sandbox's signing API: Baseten's SSH endpoints on loopback
 (docs/baseten-protocol.md#endpoints).
 
-    POST  /v1/training_jobs/search                              {"job_id"}
+    POST  /v1/training_jobs/search                              {"job_id"} or {"statuses"}
     POST  /v1/training_projects/{P}/jobs/{J}/ssh/sign           {"public_key", "replica_id"}
     POST  /v1/models/{M}/deployments/{D}/ssh/sign               {"public_key"[, "replica_id"]}
     POST  /v1/models/{M}[/environments/{E}]/ssh/sign            (the same, later truss versions)
     GET   /v1/models/{M}/environments/{E}                       the deployment it serves
+    GET   /v1/models                                            every model (added by a test)
     GET   /v1/training_projects/{P}/jobs/{J}                    the job and its state
     GET   /v1/training_projects/{P}/jobs/{J}/auth_codes         its interactive sessions
     PATCH /v1/training_projects/{P}/jobs/{J}/interactive_sessions/{S}
@@ -38,6 +39,7 @@ from sshsetup.baseten import (
     JOB_RUNNING,
     JOB_SESSION_PATH,
     MODEL,
+    MODELS_PATH,
     SEARCH_JOBS_PATH,
     SESSION_PATH,
     SIGN_TRAINING_PATH,
@@ -73,6 +75,7 @@ ROUTES: tuple[tuple[str, str, re.Pattern[str]], ...] = (
         re.compile(rf"/v1/models/{_SEGMENT}(?:/(deployments|environments)/{_SEGMENT})?/ssh/sign"),
     ),
     ("environment", GET, _route(ENVIRONMENT_PATH)),
+    ("models", GET, _route(MODELS_PATH)),
     ("job", GET, _route(TRAINING_JOB_PATH)),
     ("auth_codes", GET, _route(AUTH_CODES_PATH)),
     ("update_session", PATCH, _route(SESSION_PATH)),
@@ -320,9 +323,20 @@ def _json_object(raw_body: bytes) -> dict[str, Any]:
 
 
 def _search(api: SigningApi, segments: list[str], body: dict[str, Any]) -> dict[str, Any]:
-    job_id = _required_string(body, "job_id")
+    job_id = _optional_string(body, "job_id")
+    if job_id is None:
+        statuses = body.get("statuses")
+        if statuses is not None and not (
+            isinstance(statuses, list) and all(isinstance(s, str) for s in statuses)
+        ):
+            raise ApiError(HTTPStatus.BAD_REQUEST, "`statuses` must be a list of strings")
+        return {"training_jobs": api.controls.workloads.search(statuses)}
     job = api.controls.workloads.job(job_id)
     return {"training_jobs": [] if job is None else [job]}
+
+
+def _models(api: SigningApi, segments: list[str], body: dict[str, Any]) -> dict[str, Any]:
+    return {"models": api.controls.workloads.models()}
 
 
 def _sign_training(api: SigningApi, segments: list[str], body: dict[str, Any]) -> dict[str, Any]:
@@ -429,6 +443,7 @@ _ENDPOINTS: dict[str, Callable[[SigningApi, list[str], dict[str, Any]], dict[str
     "sign_training": _sign_training,
     "sign_model": _sign_model,
     "environment": _environment,
+    "models": _models,
     "job": _job,
     "auth_codes": _auth_codes,
     "update_session": _update_session,

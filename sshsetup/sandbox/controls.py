@@ -35,6 +35,8 @@ class SandboxControls:
         self._agent_forwarding = True
         self._refuse_jwt = False
         self._close_sessions_after_bytes: int | None = None
+        self._proxy_idle_timeout_seconds: float | None = None
+        self._proxy_forwarding = True
         self._ssh_enabled = True
         self._access_tokens: set[str] = set()
         self.workloads = Workloads()  # jobs, sessions, environments: tests change them here
@@ -48,8 +50,9 @@ class SandboxControls:
     def calls(self, name: str) -> int:
         """How often ``name`` happened: an API endpoint (`search`, `sign_training`,
         `sign_model`, `environment`, `job`, `auth_codes`, `update_session`,
-        `update_job_session`, `unknown`) or a proxy event (`proxy_session`, `proxy_refused`,
-        `proxy_tls_failed`)."""
+        `update_job_session`, `models`, `unknown`) or a proxy event (`proxy_session`,
+        `proxy_refused`, `proxy_closed` (closed without a status byte while a session starts),
+        `proxy_idle_closed`, `proxy_tls_failed`)."""
         with self._lock:
             return self._counts[name]
 
@@ -158,6 +161,32 @@ class SandboxControls:
             raise ValueError("byte limit cannot be negative")
         with self._lock:
             self._close_sessions_after_bytes = value
+
+    @property
+    def proxy_idle_timeout_seconds(self) -> float | None:
+        """When set, the proxy closes a session that relayed nothing either way for this long
+        (as load balancers and NAT devices drop idle connections)."""
+        with self._lock:
+            return self._proxy_idle_timeout_seconds
+
+    @proxy_idle_timeout_seconds.setter
+    def proxy_idle_timeout_seconds(self, value: float | None) -> None:
+        if value is not None and value <= 0:
+            raise ValueError("the idle timeout must be positive")
+        with self._lock:
+            self._proxy_idle_timeout_seconds = value
+
+    @property
+    def proxy_forwarding(self) -> bool:
+        """When off, the proxy stops relaying, both ways, and keeps every connection open: a
+        proxy or link that died without closing anything. On again, it resumes."""
+        with self._lock:
+            return self._proxy_forwarding
+
+    @proxy_forwarding.setter
+    def proxy_forwarding(self, value: bool) -> None:
+        with self._lock:
+            self._proxy_forwarding = value
 
     # --- what gets signed -------------------------------------------------------------------
 

@@ -3,6 +3,10 @@
 Client -> proxy: 4-byte big-endian length, then that many bytes of JWT.
 Proxy -> client: one status byte (0x00 accepted; anything else refused), then raw bytes
 relayed both ways to the sshd until either side closes.
+
+Tests can make it behave as proxies in the field do: close sessions idle for longer than
+``controls.proxy_idle_timeout_seconds``, or stop forwarding (``controls.proxy_forwarding``)
+while keeping every connection open, as a proxy or link that died silently.
 """
 
 from __future__ import annotations
@@ -19,13 +23,15 @@ from typing import Any
 from sshsetup.baseten import JOB_RUNNING
 from sshsetup.sandbox import jwt
 from sshsetup.sandbox.controls import LISTEN_BACKLOG, SHUTDOWN_POLL_SECONDS, SandboxControls
+from sshsetup.sandbox.workloads import ACTIVATING_CLOSE
 
 STATUS_OK = 0x00
 STATUS_REFUSED = 0x01  # JWT malformed, wrongly signed, expired, refused on purpose, job not running
-STATUS_UPSTREAM_DOWN = 0x02  # the workload's sshd does not answer
+STATUS_UPSTREAM_DOWN = 0x02  # the workload's sshd does not answer (or is not up yet)
 MAX_TOKEN_BYTES = 16 * 1024
 HANDSHAKE_TIMEOUT_SECONDS = 10.0
 CHUNK = 64 * 1024
+STALL_POLL_SECONDS = 0.05
 
 
 class TlsProxy:
@@ -42,6 +48,7 @@ class TlsProxy:
         self.upstream = upstream
         self._upstreams: set[socket.socket] = set()
         self._lock = threading.Lock()
+        self._closing = threading.Event()
         self._server = _ProxyServer(("127.0.0.1", 0), _Handler)
         self._server.proxy = self
         self.port: int = self._server.server_address[1]
@@ -56,6 +63,7 @@ class TlsProxy:
 
     def close(self) -> None:
         """Stop accepting and cut every open session (its relay then sees EOF from sshd)."""
+        self._closing.set()
         self._server.shutdown()
         self._server.server_close()
         with self._lock:
@@ -79,9 +87,13 @@ class TlsProxy:
             return
         with tls:
             token = _read_token(tls)
-            if token is None or not self._accepts(token):
+            verdict = STATUS_REFUSED if token is None else self._verdict(token)
+            if verdict is None:  # closed without a word, as while a session starts
+                self.controls.count("proxy_closed")
+                return
+            if verdict != STATUS_OK:
                 self.controls.count("proxy_refused")
-                tls.sendall(bytes([STATUS_REFUSED]))
+                tls.sendall(bytes([verdict]))
                 return
             try:
                 upstream = socket.create_connection(
@@ -100,26 +112,30 @@ class TlsProxy:
                     # No timeout from here on: idle sessions must survive.
                     tls.settimeout(None)
                     upstream.settimeout(None)
-                    _relay(tls, upstream, self.controls.close_sessions_after_bytes)
+                    _relay(tls, upstream, self.controls, self._closing)
                 finally:
                     with self._lock:
                         self._upstreams.discard(upstream)
 
-    def _accepts(self, token: str) -> bool:
-        """A valid JWT; for a training job, one that still runs (the first connection starts
-        an on_demand session, docs/baseten-protocol.md#on-demand-activation)."""
+    def _verdict(self, token: str) -> int | None:
+        """The status byte for ``token`` (None: close without one). A valid JWT; for a
+        training job, one that still runs, whose session is up (the first connection starts
+        an on_demand session, which may take a while:
+        docs/baseten-protocol.md#on-demand-activation)."""
         if self.controls.refuse_jwt:
-            return False
+            return STATUS_REFUSED
         try:
             claims = jwt.decode(token, self.jwt_secret)
         except jwt.InvalidToken:
-            return False
+            return STATUS_REFUSED
         if claims.get("workload") == "training":
             job_id, node = str(claims.get("job_id")), str(claims.get("replica_id"))
             if self.controls.workloads.job_status(job_id) != JOB_RUNNING:
-                return False
-            self.controls.workloads.connected(job_id, node)
-        return True
+                return STATUS_REFUSED
+            starting = self.controls.workloads.connected(job_id, node)
+            if starting is not None:
+                return None if starting == ACTIVATING_CLOSE else STATUS_UPSTREAM_DOWN
+        return STATUS_OK
 
 
 def _read_exactly(tls: ssl.SSLSocket, size: int) -> bytes | None:
@@ -155,17 +171,31 @@ def _receive(source: socket.socket) -> bytes:
     return data
 
 
-def _relay(tls: ssl.SSLSocket, upstream: socket.socket, limit: int | None) -> None:
-    """One thread, both directions, until either side closes (or ``limit`` bytes passed).
+def _relay(
+    tls: ssl.SSLSocket,
+    upstream: socket.socket,
+    controls: SandboxControls,
+    closing: threading.Event,
+) -> None:
+    """One thread, both directions, until either side closes (or the controls' byte limit
+    passed, or the session idled beyond their idle timeout).
 
     One thread because an SSL object must not be read and written from two threads at once.
     """
     relayed = 0
+    limit = controls.close_sessions_after_bytes
     with selectors.DefaultSelector() as selector:
         selector.register(tls, selectors.EVENT_READ, upstream)
         selector.register(upstream, selectors.EVENT_READ, tls)
         while True:
-            for key, _ in selector.select():
+            ready = selector.select(controls.proxy_idle_timeout_seconds)
+            if not ready:
+                controls.count("proxy_idle_closed")
+                return
+            # A dead link: nothing moves and nothing closes, until forwarding resumes.
+            while not controls.proxy_forwarding and not closing.wait(STALL_POLL_SECONDS):
+                pass
+            for key, _ in ready:
                 source: Any = key.fileobj
                 data = _receive(source)
                 if not data:

@@ -4,7 +4,10 @@ it through ``SandboxControls.workloads``; the API and the proxy read it. Thread-
 
 Defaults make every name work: a job is running (trigger ``on_demand``, no session until the
 first SSH connection reaches it, docs/baseten-protocol.md#on-demand-activation), and an
-environment serves a deployment derived from its name until a test promotes another.
+environment serves a deployment derived from its name until a test promotes another. A test
+can make a job's on_demand session take time to start (``set_activation``): the proxy then
+refuses (or closes) that node's connections until it is up. Jobs and models are listed as the
+job search and ``GET /v1/models`` list them.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from sshsetup.baseten import JOB_RUNNING, SESSION_TRIGGERS
+from sshsetup.baseten import JOB_RUNNING, SESSION_TRIGGERS, replica_of_node
 
 DEFAULT_TRIGGER = "on_demand"
 DEFAULT_TIMEOUT_MINUTES = 480
@@ -34,11 +37,6 @@ def first_deployment(model_id: str, environment: str) -> str:
     return "dep" + hashlib.sha256(f"{model_id}/{environment}".encode()).hexdigest()[:6]
 
 
-def replica_of_node(node: str) -> str:
-    """Baseten names a training node's replica ``gXXrY`` (group, replica)."""
-    return f"g00r{node}"
-
-
 def _iso(seconds: float) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds))
 
@@ -52,6 +50,7 @@ class InteractiveSession:
     expires_at: float
     generated_at: float
     working_directory: str = "/workspace"
+    reachable_at: float = 0.0  # an on_demand session started by a connection: up from then on
     tunnel_name: str | None = None
     auth_code: str | None = None  # VS Code / Cursor tunnels only
     auth_url: str | None = None
@@ -96,12 +95,17 @@ class TrainingJob:
     trigger: str = DEFAULT_TRIGGER
     timeout_minutes: int = DEFAULT_TIMEOUT_MINUTES
     sessions: dict[str, InteractiveSession] = field(default_factory=dict)  # by replica
+    created_at: float = field(default_factory=time.time)
+    activation_seconds: float = 0.0  # how long an on_demand session takes to come up
+    activation_closes: bool = False  # meanwhile the proxy closes (else: refuses) connections
 
     def to_json(self) -> dict[str, Any]:
         """As the job search and the job endpoint describe it (``TrainingJobV1``)."""
         project = project_of_job(self.job_id)
         return {
             "id": self.job_id,
+            "created_at": _iso(self.created_at),
+            "updated_at": _iso(self.created_at),
             "current_status": self.status,
             "error_message": self.error_message,
             "training_project_id": project,
@@ -113,6 +117,10 @@ class SessionRefused(ValueError):
     """A change the API refuses (its message is the API's answer)."""
 
 
+ACTIVATING_REFUSE = "refuse"  # the proxy answers a non-zero status byte while a session starts
+ACTIVATING_CLOSE = "close"  # the proxy closes the connection without a status byte
+
+
 class Workloads:
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -121,6 +129,7 @@ class Workloads:
         self._environments: dict[tuple[str, str], str | None] = {}
         self._missing_environments: set[tuple[str, str]] = set()
         self._sessions = 0
+        self._models: dict[str, dict[str, Any]] = {}
 
     # --- training jobs ----------------------------------------------------------------------
 
@@ -166,12 +175,38 @@ class Workloads:
         with self._lock:
             return self._open(self._job(job_id), node, trigger, tunnel, minutes).auth_code_entry()
 
-    def connected(self, job_id: str, node: str) -> None:
-        """An SSH connection reached the node: an on_demand session starts now."""
+    def set_activation(self, job_id: str, seconds: float, close: bool = False) -> None:
+        """The job's on_demand sessions take ``seconds`` to come up after the first connection;
+        until then the proxy refuses that node's connections (``close``: closes them)."""
         with self._lock:
             job = self._job(job_id)
-            if replica_of_node(node) not in job.sessions and job.trigger == DEFAULT_TRIGGER:
-                self._open(job, node, None, False, None)
+            job.activation_seconds, job.activation_closes = seconds, close
+
+    def connected(self, job_id: str, node: str) -> str | None:
+        """An SSH connection reached the node: an on_demand session starts now. None when the
+        node takes the connection; else what the proxy does while the session starts
+        (ACTIVATING_REFUSE or ACTIVATING_CLOSE)."""
+        with self._lock:
+            job = self._job(job_id)
+            session = job.sessions.get(replica_of_node(node))
+            if session is None and job.trigger == DEFAULT_TRIGGER:
+                session = self._open(job, node, None, False, None)
+                session.reachable_at = time.time() + job.activation_seconds
+            if session is None or time.time() >= session.reachable_at:
+                return None
+            return ACTIVATING_CLOSE if job.activation_closes else ACTIVATING_REFUSE
+
+    def search(self, statuses: list[str] | None) -> list[dict[str, Any]]:
+        """Every job the sandbox knows (it knows a job once it was named), newest first, as
+        ``POST /v1/training_jobs/search`` without a job id lists them."""
+        with self._lock:
+            jobs = [
+                job
+                for job_id, job in self._jobs.items()
+                if job_id not in self._missing_jobs and (not statuses or job.status in statuses)
+            ]
+            jobs.sort(key=lambda job: job.created_at, reverse=True)
+            return [job.to_json() for job in jobs]
 
     def auth_codes(self, job_id: str) -> list[dict[str, Any]]:
         with self._lock:
@@ -268,6 +303,33 @@ class Workloads:
     def remove_environment(self, model_id: str, environment: str) -> None:
         with self._lock:
             self._missing_environments.add((model_id, environment))
+
+    def add_model(
+        self,
+        model_id: str,
+        name: str,
+        production_deployment: str | None,
+        development_deployment: str | None = None,
+    ) -> None:
+        """A model ``GET /v1/models`` lists (``ModelV1``); its production environment serves
+        the production deployment."""
+        with self._lock:
+            self._models[model_id] = {
+                "id": model_id,
+                "created_at": _iso(time.time()),
+                "name": name,
+                "deployments_count": sum(
+                    1 for d in (production_deployment, development_deployment) if d
+                ),
+                "production_deployment_id": production_deployment,
+                "development_deployment_id": development_deployment,
+                "instance_type_name": "1x4",
+            }
+            self._environments[(model_id, "production")] = production_deployment
+
+    def models(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [dict(model) for model in self._models.values()]
 
 
 def _changes(changes: dict[str, Any]) -> tuple[int | None, str | None]:

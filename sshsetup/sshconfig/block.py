@@ -39,6 +39,9 @@ _START_PREFIX = "# >>> sshsetup managed block"
 _END_PREFIX = "# <<< sshsetup managed block"
 IGNORE_UNKNOWN_NOTE = "# sshsetup extended an IgnoreUnknown line above: "
 INDENT = "  "
+# Unanswered keepalives before ssh gives up: a dead connection is noticed within
+# keepalive_seconds * (KEEPALIVE_COUNT_MAX + 1) (docs/ssh-config.md#keepalives-through-a-proxy).
+KEEPALIVE_COUNT_MAX = 3
 
 
 # Windows runs the ProxyCommand's guard with cmd.exe (no shell around it otherwise).
@@ -115,6 +118,9 @@ def block_directives(spec: BlockSpec, workload: Workload) -> list[tuple[kw.Keywo
         directives.append((kw.ADD_KEYS_TO_AGENT, "yes"))
     if spec.options.use_keychain:
         directives.append((kw.USE_KEYCHAIN, "yes"))
+    if spec.options.keepalive_seconds:
+        directives.append((kw.SERVER_ALIVE_INTERVAL, str(spec.options.keepalive_seconds)))
+        directives.append((kw.SERVER_ALIVE_COUNT_MAX, str(KEEPALIVE_COUNT_MAX)))
     return directives
 
 

@@ -56,6 +56,8 @@ USE_KEYCHAIN = Keyword("UseKeychain", Role.FIRST_WINS, yes_no=True, in_block=Tru
 STRICT_HOST_KEY_CHECKING = Keyword("StrictHostKeyChecking", Role.FIRST_WINS, in_block=True)
 USER_KNOWN_HOSTS_FILE = Keyword("UserKnownHostsFile", Role.FIRST_WINS, in_block=True)
 LOG_LEVEL = Keyword("LogLevel", Role.FIRST_WINS, in_block=True)
+SERVER_ALIVE_INTERVAL = Keyword("ServerAliveInterval", Role.FIRST_WINS, in_block=True)
+SERVER_ALIVE_COUNT_MAX = Keyword("ServerAliveCountMax", Role.FIRST_WINS, in_block=True)
 HOST_NAME = Keyword("HostName", Role.FIRST_WINS, routing=True)
 PROXY_JUMP = Keyword("ProxyJump", Role.FIRST_WINS, routing=True)
 IDENTITY_AGENT = Keyword("IdentityAgent", Role.FIRST_WINS)
@@ -76,6 +78,8 @@ TABLE = (
     STRICT_HOST_KEY_CHECKING,
     USER_KNOWN_HOSTS_FILE,
     LOG_LEVEL,
+    SERVER_ALIVE_INTERVAL,
+    SERVER_ALIVE_COUNT_MAX,
     HOST_NAME,
     PROXY_JUMP,
     IDENTITY_AGENT,

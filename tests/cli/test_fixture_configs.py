@@ -118,9 +118,11 @@ def test_global_user_line_stays_global_below_block(home: Home) -> None:
     run.assert_block_effective()
     run.assert_other_hosts_unchanged()
     # The block's terminator keeps the user's global lines global
-    # (docs/ssh-config.md#section-scope-and-the-match-all-terminator).
-    assert home.ssh_g(TRAINING_HOST).value("serveraliveinterval") == "30"
+    # (docs/ssh-config.md#section-scope-and-the-match-all-terminator); for Baseten hosts the
+    # block's own keepalive comes first and wins.
+    assert home.ssh_g("example.org").value("serveraliveinterval") == "30"
     assert home.ssh_g("example.org").value("user") == "me"
+    assert home.ssh_g(TRAINING_HOST).value("serveraliveinterval") == "15"
 
 
 def test_global_include_block_goes_above_it(home: Home) -> None:

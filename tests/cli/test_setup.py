@@ -105,6 +105,7 @@ def test_setup_json_describes_what_it_did(home: Home) -> None:
         "forward_agent": False,
         "add_keys_to_agent": True,
         "use_keychain": False,
+        "keepalive_seconds": 15,
     }
     assert document["key"]["created"] is True
     assert document["key"]["path"] == str(home.key_dir / "id_ed25519")
@@ -128,8 +129,36 @@ def test_options_remembered_and_turned_off(home: Home) -> None:
         "forward_agent": False,
         "add_keys_to_agent": True,
         "use_keychain": False,
+        "keepalive_seconds": 15,
     }
     assert status["block"]["current"] is True
+
+
+def test_keepalives_are_on_by_default_remembered_and_can_be_turned_off(home: Home) -> None:
+    home.write_config(USER_CONFIG)
+    ok(home.run("setup"))
+    for host in (TRAINING_HOST, MODEL_HOST, ENVIRONMENT_HOST):
+        effective = home.ssh_g(host)
+        assert effective.value("serveraliveinterval") == "15"
+        assert effective.value("serveralivecountmax") == "3"
+    assert home.ssh_g("build").value("serveraliveinterval") == "0"  # other hosts untouched
+    ok(home.run("setup", "--keepalive", "30"))
+    assert "already up to date" in ok(home.run("setup")).stdout  # remembered
+    assert home.ssh_g(TRAINING_HOST).value("serveraliveinterval") == "30"
+    assert home.settings_json["options"]["keepalive_seconds"] == 30  # type: ignore[index]
+    ok(home.run("setup", "--keepalive", "off"))
+    effective = home.ssh_g(TRAINING_HOST)
+    assert effective.value("serveraliveinterval") == "0"
+    assert "ServerAlive" not in home.config.read_text()
+    assert json.loads(ok(home.run("status", "--json")).stdout)["options"]["keepalive_seconds"] == 0
+
+
+@pytest.mark.parametrize("value", ["-5", "fast", "1.5", "3601"])
+def test_a_keepalive_that_is_neither_seconds_nor_off_is_a_usage_error(
+    home: Home, value: str
+) -> None:
+    failed(home.run("setup", "--keepalive", value), ExitCode.USAGE, f"--keepalive {value!r}", "off")
+    assert not home.config.exists()
 
 
 def test_symlinked_config_keeps_link_and_target_is_written(home: Home) -> None:

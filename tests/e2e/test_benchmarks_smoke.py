@@ -20,6 +20,7 @@ CONNECT_FIGURES = {
     "hook_vs_python_isolated",
     "hook_entry_vs_python_isolated",
     "connect_vs_direct",
+    "sshsetup_ssh_vs_ssh",
     "cold_api_round_trips_training",
     "first_contact_api_round_trips_training",
     "cold_api_round_trips_model",
@@ -34,7 +35,9 @@ CONNECT_FIGURES = {
 }
 CLI_FIGURES = {
     "cli_help_seconds", "cli_help_vs_python", "cli_status_seconds", "cli_status_vs_python",
+    "completion_help", "completion_noop_setup",
 }  # fmt: skip
+KEEPALIVE_FIGURES = {"keepalive_idle_session", "keepalive_dead_proxy"}
 SMOKE_SIZES = (0, 100, 1_000)
 EDITOR_FIGURES = {
     f"editor_{operation}_{size}"
@@ -56,7 +59,7 @@ def test_smoke_run_writes_a_number_for_every_figure(tmp_path: Path) -> None:
     results = json.loads(out.read_text())
     assert results["mode"] == "smoke" and results["targets_enforced"] is False
     figures = {figure["id"]: figure for figure in results["figures"]}
-    assert set(figures) == CONNECT_FIGURES | CLI_FIGURES | EDITOR_FIGURES
+    assert set(figures) == CONNECT_FIGURES | CLI_FIGURES | EDITOR_FIGURES | KEEPALIVE_FIGURES
     for figure in figures.values():
         assert isinstance(figure["value"], float | int) and math.isfinite(figure["value"]), figure
     for name in TIMED_FIGURES | CLI_FIGURES:
@@ -65,6 +68,12 @@ def test_smoke_run_writes_a_number_for_every_figure(tmp_path: Path) -> None:
     # A cached certificate means no network: the hook and warm connects made no API call.
     assert figures["hook_vs_python"]["details"]["api_calls_during_runs"] == 0
     assert figures["connect_vs_direct"]["details"]["api_calls_during_runs"] == 0
+    # sshsetup ssh to a warm job asks the API nothing either: it checks the block and execs.
+    assert figures["sshsetup_ssh_vs_ssh"]["details"]["api_calls_during_runs"] == 0
+    # Keepalives (1 s in the smoke run) hold an idle session and notice a stalled proxy.
+    assert figures["keepalive_idle_session"]["value"] == 2
+    assert figures["keepalive_dead_proxy"]["details"]["exit_status"] == 255
+    assert figures["keepalive_dead_proxy"]["value"] <= 4 + 2
     # A cold cache fetched with one call (job project remembered); a first contact searches too.
     assert figures["cold_api_round_trips_training"]["details"]["per_endpoint"] == {
         "sign_training": 1.0,

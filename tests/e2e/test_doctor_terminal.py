@@ -3,14 +3,11 @@ with NO_COLOR."""
 
 from __future__ import annotations
 
-import os
-import pty
-import subprocess
 import sys
 
 import pytest
-from helpers import REPO_ROOT
 from helpers.doctor import DoctorHome
+from helpers.terminal import on_a_terminal
 
 pytestmark = pytest.mark.linux_only
 
@@ -20,27 +17,8 @@ def _doctor_on_a_terminal(home: DoctorHome, no_color: bool) -> str:
     env.pop("NO_COLOR", None)
     if no_color:
         env["NO_COLOR"] = "1"
-    primary, secondary = pty.openpty()
-    try:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "sshsetup", "doctor", "--config", str(home.config)],
-            stdout=secondary, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
-            env=env, cwd=REPO_ROOT,
-        )  # fmt: skip
-        os.close(secondary)
-        output = b""
-        while True:
-            try:
-                chunk = os.read(primary, 65536)
-            except OSError:  # the terminal closes when the process ends
-                break
-            if not chunk:
-                break
-            output += chunk
-        process.wait(timeout=60)
-    finally:
-        os.close(primary)
-    return output.decode(errors="replace")
+    argv = [sys.executable, "-m", "sshsetup", "doctor", "--config", str(home.config)]
+    return on_a_terminal(argv, env)[1]
 
 
 def test_colour_only_on_a_terminal_and_never_with_no_color(healthy_home: DoctorHome) -> None:

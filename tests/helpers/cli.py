@@ -6,8 +6,10 @@ from the given environment (``sshsetup.cli`` accepts a context factory as the in
 never asks (every prompt takes its default, as without a terminal). While the command runs,
 ``os.environ`` is exactly that environment too (as in a process started with it), plus
 ``SSHSETUP_DEBUG=1`` so that an unexpected exception prints its traceback into the captured
-stderr. Each run is also written to the test's own stderr (pytest shows it when the test
-fails), so a failure shows where it happened, not just an exit code.
+stderr. A command that hands the process over to another program (`sshsetup ssh` execs ssh)
+never does so in-process: the program and its arguments are recorded in ``handed_over`` and
+the run ends with exit status 0. Each run is also written to the test's own stderr (pytest
+shows it when the test fails), so a failure shows where it happened, not just an exit code.
 
 ``run_process`` is ``python -m sshsetup`` as a real process, for what needs one (signals,
 a terminal, several processes at once).
@@ -20,9 +22,10 @@ import os
 import subprocess
 import sys
 import traceback
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 from helpers import REPO_ROOT
 from sshsetup.connect.environment import DEBUG_ENV
@@ -37,6 +40,7 @@ class CliResult:
     stdout: str
     stderr: str
     traceback: str = ""  # an exception that escaped the CLI (in-process runs only)
+    handed_over: tuple[str, ...] | None = None  # (executable, *argv) it would have exec'd
 
     def __str__(self) -> str:
         text = (
@@ -45,6 +49,8 @@ class CliResult:
         )
         if self.traceback:
             text += f"--- exception ---\n{self.traceback}"
+        if self.handed_over:
+            text += f"--- handed over to ---\n{' '.join(self.handed_over)}\n"
         return text
 
 
@@ -86,6 +92,11 @@ def run_in_process(env: Mapping[str, str], *args: str, stdin: bytes | str = b"")
 
     data = stdin.encode() if isinstance(stdin, str) else stdin
     command_env = dict(env)
+    handed_over: list[str] = []
+
+    def record_hand_over(executable: str, argv: Sequence[str], env: Mapping[str, str]) -> NoReturn:
+        handed_over.extend([executable, *argv])
+        raise SystemExit(0)
 
     def context(ssh_config: Path | None, assume_yes: bool) -> Context:
         _forget_keyring_backend()
@@ -94,6 +105,7 @@ def run_in_process(env: Mapping[str, str], *args: str, stdin: bytes | str = b"")
             paths=Paths.from_environment(command_env, ssh_config),
             prompter=Prompter(interactive=False),
             stdin=io.BytesIO(data),
+            hand_over=record_hand_over,
         )
 
     environ: dict[str, str | None] = {name: None for name in os.environ if name not in env}
@@ -107,7 +119,14 @@ def run_in_process(env: Mapping[str, str], *args: str, stdin: bytes | str = b"")
     escaped = ""
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         escaped = "".join(traceback.format_exception(result.exception))
-    ran = CliResult(tuple(args), result.exit_code, result.stdout, result.stderr, escaped)
+    ran = CliResult(
+        tuple(args),
+        result.exit_code,
+        result.stdout,
+        result.stderr,
+        escaped,
+        tuple(handed_over) if handed_over else None,
+    )
     print(ran, file=sys.stderr)  # the test's captured stderr: shown if the test fails
     return ran
 

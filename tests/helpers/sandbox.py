@@ -301,9 +301,15 @@ class Workstation:
     def sshsetup(
         self, *args: str, input_text: str | None = None
     ) -> subprocess.CompletedProcess[str]:
+        return self.sshsetup_with(self.env, *args, input_text=input_text)
+
+    def sshsetup_with(
+        self, env: dict[str, str], *args: str, input_text: str | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        """``python -m sshsetup ARGS`` as a real process in ``env``."""
         return subprocess.run(
             [sys.executable, "-m", "sshsetup", *args],
-            capture_output=True, text=True, env=self.env, input=input_text or "",
+            capture_output=True, text=True, env=env, input=input_text or "",
             timeout=SSH_TIMEOUT_SECONDS,
         )  # fmt: skip
 

@@ -119,6 +119,7 @@ def test_grammar_placement_and_sandbox_agree_with_the_workload_table() -> None:
             baseten.SIGN_TRAINING_PATH,
             baseten.SIGN_MODEL_PATH,
             baseten.ENVIRONMENT_PATH,
+            baseten.MODELS_PATH,
             baseten.TRAINING_JOB_PATH,
             baseten.AUTH_CODES_PATH,
             baseten.SESSION_PATH,

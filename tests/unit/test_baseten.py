@@ -1,9 +1,13 @@
-"""Baseten's host name grammar (docs/baseten-protocol.md#hostname-grammar) and the characters it
-lets through."""
+"""Baseten's host name grammar (docs/baseten-protocol.md#hostname-grammar), the characters it
+lets through, and the builders that are its inverse (what is built parses back)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sshsetup.baseten import (
     ENVIRONMENT,
@@ -11,7 +15,10 @@ from sshsetup.baseten import (
     TRAINING,
     HostName,
     HostNameError,
+    environment_host,
+    model_host,
     parse_host,
+    training_host,
     workload_matching,
     workload_of,
 )
@@ -179,3 +186,87 @@ def test_malformed_environment_names_say_what_is_wrong(text: str, why: str) -> N
     with pytest.raises(HostNameError) as caught:
         parse_host(text)
     assert why in caught.value.message
+
+
+# --- building host names: the inverse of parse_host --------------------------------------
+
+_ID = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789", min_size=1, max_size=12)
+_JOB_ID = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-", min_size=1, max_size=12).filter(
+    lambda text: not text.startswith("-") and not text.endswith("-")
+)
+_LABEL = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-", min_size=1, max_size=12).filter(
+    lambda text: not text.startswith("model-")
+)
+_REMOTE = st.one_of(st.none(), _ID)
+
+
+@given(job_id=_JOB_ID, node=st.integers(0, 64), remote=_REMOTE, api_prefix=_REMOTE)
+@settings(max_examples=200)
+def test_a_built_training_host_parses_back_to_its_ids(
+    job_id: str, node: int, remote: str | None, api_prefix: str | None
+) -> None:
+    if api_prefix and not remote:
+        with pytest.raises(HostNameError, match="needs a remote"):
+            training_host(job_id, str(node), remote, api_prefix)
+        return
+    host = training_host(job_id, str(node), remote, api_prefix)
+    assert parse_host(host.name) == host
+    assert (host.kind, host.job_id, host.node) == (TRAINING, job_id, str(node))
+    assert (host.remote, host.api_prefix) == (remote, api_prefix)
+
+
+@given(model=_ID, deployment=_ID, replica=st.one_of(st.none(), _JOB_ID), remote=_REMOTE)
+@settings(max_examples=200)
+def test_a_built_model_host_parses_back_to_its_ids(
+    model: str, deployment: str, replica: str | None, remote: str | None
+) -> None:
+    host = model_host(model, deployment, replica, remote)
+    assert parse_host(host.name) == host
+    assert (host.kind, host.model_id, host.deployment_id, host.replica, host.remote) == (
+        MODEL,
+        model,
+        deployment,
+        replica,
+        remote,
+    )
+
+
+@given(environment=_LABEL, model=_ID, remote=_REMOTE)
+@settings(max_examples=200)
+def test_a_built_environment_host_parses_back_to_its_ids(
+    environment: str, model: str, remote: str | None
+) -> None:
+    host = environment_host(environment, model, remote)
+    assert parse_host(host.name) == host
+    assert (host.kind, host.environment, host.model_id, host.remote) == (
+        ENVIRONMENT,
+        environment,
+        model,
+        remote,
+    )
+
+
+@pytest.mark.parametrize(
+    ("build", "why"),
+    [
+        (lambda: model_host("m-1", "d"), "would be read as model m deployment 1 replica d"),
+        (lambda: model_host("m", "d-2"), "would be read as model m deployment d replica 2"),
+        (lambda: environment_host("prod", "m-1"), "bare model id"),
+        (lambda: environment_host("a.b", "m"), "must start with"),
+        (lambda: training_host("j", "x"), "must be a number"),
+        (lambda: training_host("j", "0", "a.b"), "would be read as"),
+        (lambda: training_host("j;id", "0"), "characters not allowed"),
+    ],
+)
+def test_ids_no_host_name_can_hold_are_refused_with_the_reason(
+    build: Callable[[], HostName], why: str
+) -> None:
+    with pytest.raises(HostNameError) as caught:
+        build()
+    assert why in caught.value.message
+
+
+def test_a_built_host_is_lower_case_as_ssh_passes_it() -> None:
+    host = training_host("ABC", "0", "Dev")
+    assert host.name == "training-job-abc-0.dev.ssh.baseten.co"
+    assert (host.job_id, host.remote) == ("abc", "dev")

@@ -249,3 +249,98 @@ def test_windows_flags_a_unix_style_ssh_auth_sock_left_by_git_bash(tmp_path: Pat
     assert reachable.status is Status.FAIL
     assert "Unix-style path" in reachable.seen
     assert (reachable.fix or "").startswith("PowerShell: Remove-Item Env:SSH_AUTH_SOCK")
+
+
+# --- which ssh VS Code's and Cursor's Remote-SSH run (docs/editors.md) ----------------------
+
+
+def editor_settings(appdata: Path, directory: str, text: str | None) -> None:
+    user = appdata / directory / "User"
+    user.mkdir(parents=True)
+    if text is not None:
+        (user / "settings.json").write_text(text)
+
+
+def test_no_editor_settings_means_nothing_to_check(tmp_path: Path) -> None:
+    result = windows({}, APPDATA=str(tmp_path)).editor_ssh_check()
+    assert result.status is Status.PASS and "nothing to check" in result.seen
+
+
+def test_without_remote_ssh_path_gits_ssh_first_on_path_warns_with_the_setting_to_add(
+    tmp_path: Path,
+) -> None:
+    editor_settings(tmp_path, "Code", '{\n  // "remote.SSH.path": "C:\\\\x\\\\ssh.exe",\n}\n')
+    platform = windows(
+        {WHERE_SSH: ok(recorded("windows/where_ssh_git_first.txt"))}, APPDATA=str(tmp_path)
+    )
+
+    result = platform.editor_ssh_check()
+
+    assert result.status is Status.WARN
+    assert f"VS Code's Remote-SSH runs {GIT_SSH} (no remote.SSH.path" in result.seen
+    assert result.fix == (
+        'in VS Code (and Cursor) settings.json: "remote.SSH.path": '
+        '"C:\\\\Windows\\\\System32\\\\OpenSSH\\\\ssh.exe"'
+    )
+    assert result.details["remote_ssh_path"] == {"VS Code": None}  # the comment is no setting
+
+
+def test_remote_ssh_path_set_to_windows_ssh_passes_for_each_editor(tmp_path: Path) -> None:
+    editor_settings(
+        tmp_path,
+        "Code",
+        '{"editor.fontSize": 13,\n "remote.SSH.path": '
+        '"C:\\\\Windows\\\\System32\\\\OpenSSH\\\\ssh.exe"}',
+    )
+    editor_settings(tmp_path, "Cursor", None)  # installed, no settings yet
+    platform = windows(
+        {WHERE_SSH: ok(recorded("windows/where_ssh_system32_first.txt"))}, APPDATA=str(tmp_path)
+    )
+
+    result = platform.editor_ssh_check()
+
+    assert result.status is Status.PASS, result.seen
+    assert f"VS Code's Remote-SSH runs {SYSTEM32_SSH} (remote.SSH.path)" in result.seen
+    assert f"Cursor's Remote-SSH runs {SYSTEM32_SSH} (no remote.SSH.path" in result.seen
+
+
+def test_remote_ssh_path_set_to_gits_ssh_fails(tmp_path: Path) -> None:
+    editor_settings(
+        tmp_path,
+        "Cursor",
+        '{"remote.SSH.path": "C:\\\\Program Files\\\\Git\\\\usr\\\\bin\\\\ssh.exe"}',
+    )
+    platform = windows(
+        {WHERE_SSH: ok(recorded("windows/where_ssh_system32_first.txt"))}, APPDATA=str(tmp_path)
+    )
+
+    result = platform.editor_ssh_check()
+
+    assert result.status is Status.FAIL
+    assert "cannot reach the Windows agent" in result.seen and "System32" in (result.fix or "")
+
+
+def test_without_ssh_on_path_remote_ssh_falls_back_to_windows_then_gits_ssh(
+    tmp_path: Path,
+) -> None:
+    editor_settings(tmp_path / "appdata", "Code", "{}")
+    windir, program_files = tmp_path / "Windows", tmp_path / "Program Files"
+    git_ssh = program_files / "Git" / "usr" / "bin" / "ssh.exe"
+    git_ssh.parent.mkdir(parents=True)
+    git_ssh.write_text("")
+    nothing = {WHERE_SSH: CommandResult(1, "", recorded("windows/where_ssh_none.txt"))}
+    env = {"APPDATA": str(tmp_path / "appdata"), "WINDIR": str(windir)}
+
+    git_only = windows(nothing, **env, ProgramFiles=str(program_files)).editor_ssh_check()
+    (windir / "System32" / "OpenSSH").mkdir(parents=True)
+    (windir / "System32" / "OpenSSH" / "ssh.exe").write_text("")
+    windows_first = windows(nothing, **env, ProgramFiles=str(program_files)).editor_ssh_check()
+    neither = windows(nothing, APPDATA=env["APPDATA"], WINDIR=str(tmp_path)).editor_ssh_check()
+
+    assert git_only.status is Status.WARN and str(git_ssh) in git_only.seen
+    assert windows_first.status is Status.PASS
+    assert windows_first.details["found_without_setting"] == str(
+        windir / "System32" / "OpenSSH" / "ssh.exe"
+    )
+    assert neither.status is Status.WARN and "no ssh (none found)" in neither.seen
+    assert "Add-WindowsCapability" in (neither.fix or "")

@@ -50,6 +50,48 @@ def test_search_finds_the_job_and_its_project_and_records_the_client_version(
     assert sandbox.controls.client_versions == [CLIENT_VERSION, CLIENT_VERSION]
 
 
+def test_search_without_a_job_id_lists_the_jobs_in_the_statuses_asked_newest_first(
+    sandbox: Sandbox,
+) -> None:
+    workloads = sandbox.controls.workloads
+    for job_id in ("old", "mid", "new"):
+        workloads.job(job_id)  # the sandbox knows a job once it is named
+        time.sleep(1.1)  # created_at has whole seconds
+    workloads.set_job_status("mid", "TRAINING_JOB_DEPLOYING")
+    workloads.set_job_status("old", "TRAINING_JOB_COMPLETED")
+
+    running = call_api(sandbox, SEARCH, {"statuses": ["TRAINING_JOB_RUNNING"]}).body
+    starting_or_running = call_api(
+        sandbox, SEARCH, {"statuses": ["TRAINING_JOB_RUNNING", "TRAINING_JOB_DEPLOYING"]}
+    ).body
+    everything = call_api(sandbox, SEARCH, {"statuses": None}).body
+
+    assert [job["id"] for job in running["training_jobs"]] == ["new"]
+    assert [job["id"] for job in starting_or_running["training_jobs"]] == ["new", "mid"]
+    assert [job["id"] for job in everything["training_jobs"]] == ["new", "mid", "old"]
+    assert all(job["created_at"].endswith("Z") for job in everything["training_jobs"])
+
+
+def test_models_lists_each_model_with_its_production_and_development_deployment(
+    sandbox: Sandbox,
+) -> None:
+    assert call_api(sandbox, "/v1/models", method="GET").body == {"models": []}
+    sandbox.controls.workloads.add_model("m1", "llama", "d1", "d2")
+    sandbox.controls.workloads.add_model("m2", "whisper", None)
+
+    models = call_api(sandbox, "/v1/models", method="GET").body["models"]
+
+    assert [
+        (m["id"], m["production_deployment_id"], m["development_deployment_id"]) for m in models
+    ] == [
+        ("m1", "d1", "d2"),
+        ("m2", None, None),
+    ]
+    production = call_api(sandbox, "/v1/models/m1/environments/production", method="GET").body
+    assert production["current_deployment"]["id"] == "d1"
+    assert sandbox.controls.calls("models") == 2
+
+
 def test_training_sign_returns_a_certificate_for_the_key_signed_by_the_ca(
     sandbox: Sandbox, client_key: ClientKey
 ) -> None:
@@ -158,7 +200,8 @@ def test_bearer_takes_the_api_key_or_an_issued_access_token(sandbox: Sandbox) ->
     [
         (SEARCH, b"{not json", "not valid JSON"),
         (SEARCH, b'["job"]', "JSON object"),
-        (SEARCH, b"{}", "job_id"),
+        (SEARCH, b'{"statuses": "TRAINING_JOB_RUNNING"}', "statuses"),
+        (SEARCH, b'{"job_id": 7}', "job_id"),
         (training_sign_path("j"), b'{"replica_id": "0"}', "public_key"),
         (training_sign_path("j"), b'{"public_key": "ssh-ed25519 AAAA", "replica_id": "0"}', "key"),
         (MODEL_SIGN, b'{"public_key": "hello"}', "public key"),
