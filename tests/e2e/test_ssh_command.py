@@ -9,12 +9,15 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from helpers import REPO_ROOT
 from helpers.sandbox import Workstation
 from helpers.terminal import on_a_terminal
+
+from sshsetup.sandbox.controls import SandboxControls
 
 pytestmark = [pytest.mark.linux_only, pytest.mark.e2e]
 
@@ -25,10 +28,19 @@ def sshsetup_ssh(station: Workstation, *args: str) -> subprocess.CompletedProces
     return station.sshsetup("ssh", "--config", str(station.home.config), *args)
 
 
-def later(seconds: float, action: object) -> threading.Timer:
-    timer = threading.Timer(seconds, action)  # type: ignore[arg-type]
-    timer.start()
-    return timer
+def later(controls: SandboxControls, seconds: float, action: Callable[[], None]) -> None:
+    """``action`` ``seconds`` after sshsetup first asks the API (so that a slow start of the
+    process, on a loaded machine, does not eat into the time it is meant to wait)."""
+    before = controls.api_calls()
+
+    def run() -> None:
+        deadline = time.monotonic() + 60
+        while controls.api_calls() == before and time.monotonic() < deadline:
+            time.sleep(0.02)
+        time.sleep(seconds)
+        action()
+
+    threading.Thread(target=run, daemon=True).start()
 
 
 def test_whoami_prints_the_login_user_and_the_exit_status_is_ssh_s(station: Workstation) -> None:
@@ -70,7 +82,9 @@ def test_sshsetup_becomes_ssh_with_no_python_process_left_in_the_middle(
 def test_a_job_that_is_deploying_is_waited_for_until_it_runs(station: Workstation) -> None:
     workloads = station.sandbox.controls.workloads
     workloads.set_job_status(JOB, "TRAINING_JOB_DEPLOYING")
-    later(2.5, lambda: workloads.set_job_status(JOB, "TRAINING_JOB_RUNNING"))
+    later(
+        station.sandbox.controls, 2.5, lambda: workloads.set_job_status(JOB, "TRAINING_JOB_RUNNING")
+    )
     started = time.monotonic()
 
     done = sshsetup_ssh(station, JOB, "--", "whoami")
@@ -173,7 +187,9 @@ def test_on_a_terminal_the_wait_shows_a_progress_line_with_state_and_elapsed_tim
 ) -> None:
     workloads = station.sandbox.controls.workloads
     workloads.set_job_status(JOB, "TRAINING_JOB_DEPLOYING")
-    later(2.5, lambda: workloads.set_job_status(JOB, "TRAINING_JOB_RUNNING"))
+    later(
+        station.sandbox.controls, 2.5, lambda: workloads.set_job_status(JOB, "TRAINING_JOB_RUNNING")
+    )
     argv = [sys.executable, "-m", "sshsetup", "ssh", JOB, "--config", str(station.home.config),
             "--", "true"]  # fmt: skip
 
