@@ -108,7 +108,7 @@ class TlsProxy:
     def _accepts(self, token: str) -> bool:
         """A valid JWT; for a training job, one that still runs (the first connection starts
         an on_demand session, docs/baseten-protocol.md#on-demand-activation)."""
-        if self.controls.refuse_jwt:
+        if self.controls.refuse_jwt or not self.controls.ssh_enabled:
             return False
         try:
             claims = jwt.decode(token, self.jwt_secret)
