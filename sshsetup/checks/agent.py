@@ -222,11 +222,19 @@ def identities_check(
     )
     if git and not git_loaded:
         names = ", ".join(str(key.path) for key in git)
+        ours = str(paths.public_key_file)
+        baseten = (
+            f"\n({ours} is sshsetup's key: the certificate login reads it from disk, and "
+            "GitHub does not know it)"
+            if any(key["matches"] == ours for key in keys)
+            else ""
+        )
         return CheckResult(
             CheckId.AGENT_IDENTITIES,
             Status.FAIL,
             f"{listing}\nnone of them is a key you use for git ({names}): inside the "
-            "container `git clone git@github.com:…` fails with Permission denied (publickey)",
+            "container `git clone git@github.com:…` fails with Permission denied (publickey)"
+            + baseten,
             load_fix(platform, git),
             details,
         )

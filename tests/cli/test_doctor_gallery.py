@@ -146,6 +146,7 @@ def test_only_the_baseten_key_in_the_agent_while_git_needs_another(
     check = assert_first(run, "agent.identities", "fail", f"ssh-add {healthy_home.git_key}")
     assert f"none of them is a key you use for git ({healthy_home.git_key})" in check["seen"]
     assert f"(matches {healthy_home.key_file}.pub)" in check["seen"]
+    assert f"({healthy_home.key_file}.pub is sshsetup's key: the certificate login" in check["seen"]
     assert str(healthy_home.key_file) not in check["fix"]
     healthy_home.run_fix(check["fix"])
     fixed = assert_fixed(healthy_home, "agent.identities")
