@@ -230,7 +230,12 @@ class _Doctor:
         request doctor makes), and the workload's state."""
         ctx, run, parsed = self.ctx, self.run, self.parsed
         paths = ctx.paths
-        remote = remote_for_host(parsed.remote if parsed else None, paths.settings_file)
+        try:
+            remote = remote_for_host(parsed.remote if parsed else None, paths.settings_file)
+        except SshsetupError as exc:  # the settings cannot be read: no remote to look up
+            run.add(CheckResult(CheckId.CREDENTIALS_API_KEY, Status.FAIL, exc.message, exc.hint))
+            run.step([CheckId.API_CREDENTIALS, CheckId.WORKLOAD_STATE], list)
+            return
         credential, source = look_up(remote, paths.credential_files, ctx.env)
         run.add(api_key_check(source))
         try:

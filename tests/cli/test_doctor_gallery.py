@@ -686,6 +686,22 @@ def test_config_is_a_directory_is_a_fail_line_not_an_abort(healthy_home: DoctorH
     assert_fixed(healthy_home, "block.present")
 
 
+def test_settings_that_are_not_json_are_fail_lines_not_an_abort(healthy_home: DoctorHome) -> None:
+    settings = healthy_home.paths.settings_file
+    settings.write_text("{not json")
+
+    run = healthy_home.doctor()
+
+    assert run.result.returncode == 11  # not 3: doctor goes on
+    check = assert_first(run, "block.present", "fail", f"fix or delete {settings}")
+    assert f"{settings} line 1: not valid JSON" in check["seen"]
+    assert run.checks["credentials.api_key"]["status"] == "fail"
+    assert run.status("agent.identities") == "pass"
+    settings.unlink()  # delete it; `sshsetup setup` writes it again
+    healthy_home.run_fix("sshsetup setup", append="--forward-agent")
+    assert_fixed(healthy_home, "block.present")
+
+
 def test_config_with_a_byte_order_mark(healthy_home: DoctorHome) -> None:
     healthy_home.config.write_bytes(b"\xef\xbb\xbf" + healthy_home.config.read_bytes())
 
