@@ -94,6 +94,8 @@ BASE_URL_ENV = "BASETEN_BASE_URL"
 TRUSSRC_ENV = "USER_TRUSSRC_PATH"
 TRUSS_KEYRING_SERVICE = "baseten-truss"
 SEARCH_JOBS_PATH = "/v1/training_jobs/search"
+USERS_ME_PATH = "/v1/users/me"  # the authenticated user: a cheap check of a credential
+DEPLOYMENT_PATH = "/v1/models/{model}/deployments/{deployment}"
 SIGN_TRAINING_PATH = "/v1/training_projects/{project}/jobs/{job}/ssh/sign"
 SIGN_MODEL_PATH = "/v1/models/{model}/deployments/{deployment}/ssh/sign"
 ENVIRONMENT_PATH = "/v1/models/{model}/environments/{environment}"
@@ -117,6 +119,17 @@ JOB_ENDED = (
     "TRAINING_JOB_DEPLOY_FAILED",
 )
 JOB_STATUS_PREFIX = "TRAINING_JOB_"
+# A model deployment's status (DeploymentStatusV1): serving, or on its way, or gone
+# (docs/baseten-protocol.md#model-deployment-status).
+DEPLOYMENT_SERVING = ("ACTIVE", "UPDATING")
+DEPLOYMENT_ENDED = (
+    "DEPLOY_FAILED",
+    "BUILD_FAILED",
+    "BUILD_STOPPED",
+    "DEACTIVATING",
+    "INACTIVE",
+    "FAILED",
+)
 # When an interactive session starts (docs/baseten-protocol.md#session-triggers).
 SESSION_TRIGGERS = ("on_startup", "on_failure", "on_demand")
 MODELS_PATH = "/v1/models"  # every model, with its production and development deployment

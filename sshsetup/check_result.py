@@ -16,17 +16,25 @@ class Status(str, Enum):
     PASS = "pass"
     WARN = "warn"
     FAIL = "fail"
+    SKIP = "skip"  # not run: a check it needs failed (``needs`` names that one)
 
 
 @dataclass(frozen=True)
 class CheckResult:
-    """``id`` is stable (scripts key on it); ``seen`` is what was found; ``fix`` the remedy."""
+    """``id`` is stable (scripts key on it); ``seen`` is what was found; ``fix`` the remedy;
+    ``needs``: for a skipped check, the failed check it needs (sshsetup.checks.graph)."""
 
     id: CheckId
     status: Status
     seen: str
     fix: str | None = None
     details: Mapping[str, Any] = field(default_factory=dict)
+    needs: CheckId | None = None
+
+
+def skipped(check_id: CheckId, failed: CheckId) -> CheckResult:
+    """``check_id`` was not run: ``failed``, which it needs, failed."""
+    return CheckResult(check_id, Status.SKIP, f"needs {failed.value}", needs=failed)
 
 
 def exit_code_for(results: Iterable[CheckResult]) -> ExitCode:
@@ -40,14 +48,16 @@ def exit_code_for(results: Iterable[CheckResult]) -> ExitCode:
 
 def render_text(results: Iterable[CheckResult], colour: bool) -> str:
     """Plain text that reads well in a terminal and pasted into a support ticket."""
-    paint = {Status.PASS: "32", Status.WARN: "33", Status.FAIL: "31"}
+    paint = {Status.PASS: "32", Status.WARN: "33", Status.FAIL: "31", Status.SKIP: "2"}
     lines: list[str] = []
     for result in results:
         label = result.status.value.upper().ljust(4)
         if colour:
             label = f"\033[{paint[result.status]}m{label}\033[0m"
-        lines.append(f"{label}  {result.id.value}: {result.seen}")
-        if result.fix and result.status is not Status.PASS:
+        seen_lines = result.seen.splitlines() or [""]
+        lines.append(f"{label}  {result.id.value}: {seen_lines[0]}")
+        lines.extend(f"      {line}" for line in seen_lines[1:])
+        if result.fix and result.status in (Status.WARN, Status.FAIL):
             fix_lines = result.fix.splitlines()
             lines.append(f"      fix: {fix_lines[0]}")
             lines.extend(f"           {line}" for line in fix_lines[1:])
@@ -66,8 +76,8 @@ class ChecksReport(Result):
     platform: str
     status: str  # pass, warn or fail: the worst of the checks
     checks: list[CheckResult]
-    summary: dict[str, int] | None = None  # doctor: how many passed, warned, failed
-    remote: bool | None = None  # doctor: whether it connected (--remote)
+    summary: dict[str, int] | None = None  # doctor: how many passed, warned, failed, skipped
+    remote: bool | None = None  # doctor: whether it connected (--connect)
 
     def to_json(self) -> dict[str, Any]:
         data = {
@@ -86,7 +96,8 @@ class ChecksReport(Result):
             return text
         return (
             f"{text}\n\ndoctor for {self.host}: {self.summary['pass']} passed, "
-            f"{self.summary['warn']} warning(s), {self.summary['fail']} failed"
+            f"{self.summary['warn']} warning(s), {self.summary['fail']} failed, "
+            f"{self.summary['skip']} skipped"
         )
 
 

@@ -16,11 +16,13 @@ import importlib
 import os
 import sys
 import traceback
+from collections.abc import Sequence
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, Protocol
 
 import typer
+from typer.core import TyperGroup
 
 from sshsetup import __version__
 from sshsetup.baseten import SESSION_TRIGGERS
@@ -35,7 +37,42 @@ class ContextFactory(Protocol):
     def __call__(self, ssh_config: Path | None, assume_yes: bool) -> Context: ...
 
 
+JSON_FLAG = "--json"
+
+
+class _JsonUsageErrors(TyperGroup):
+    """The app's root group: a usage error click finds (an unknown option, a missing
+    argument) is one JSON object on stdout too when ``--json`` was given, as every other
+    failure is (``dispatch``)."""
+
+    def main(  # type: ignore[override]  # typer's signature, positional parameters named
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        argv = list(sys.argv[1:] if args is None else args)
+        if not standalone_mode or JSON_FLAG not in argv:
+            return super().main(argv, prog_name, complete_var, standalone_mode, **extra)
+        try:
+            code = super().main(argv, prog_name, complete_var, False, **extra)
+        except Exception as exc:  # click's own exceptions: typer may vendor click
+            message = getattr(exc, "format_message", None)
+            if message is None:
+                raise
+            from sshsetup.errors import UsageError
+            from sshsetup.results import render_error
+
+            command = getattr(getattr(exc, "ctx", None), "command_path", "sshsetup")
+            render_error(UsageError(message(), hint=f"see `{command} --help`"), True)
+            raise SystemExit(getattr(exc, "exit_code", 2)) from None
+        raise SystemExit(code if isinstance(code, int) else 0)
+
+
 app = typer.Typer(
+    cls=_JsonUsageErrors,
     name="sshsetup",
     help="Set up and diagnose SSH into Baseten training jobs and model deployments.",
     no_args_is_help=True,
@@ -48,7 +85,9 @@ ConfigOption = typer.Option(
     "--config",
     help="The ssh config file to manage (default: the one ssh reads; setup remembers another).",
 )
-JsonOption = typer.Option(False, "--json", help="Print one JSON object on stdout and nothing else.")
+JsonOption = typer.Option(
+    False, JSON_FLAG, help="Print one JSON object on stdout and nothing else."
+)
 DryRunOption = typer.Option(False, "--dry-run", help="Print a unified diff; write nothing.")
 YesOption = typer.Option(False, "--yes", "-y", help="Never prompt; take each prompt's default.")
 
@@ -281,12 +320,15 @@ def agent_check(
 
 @agent_app.command("add")
 def agent_add(
-    key: Path | None = typer.Argument(None, help="Private key file (default: sshsetup's key)."),
+    key: Path | None = typer.Argument(
+        None, help="Private key file (default: the key you use for git, e.g. ~/.ssh/id_ed25519)."
+    ),
     config: Path | None = ConfigOption,
+    yes: bool = YesOption,
     json_output: bool = JsonOption,
 ) -> None:
     """Load a key into the agent (with --apple-use-keychain on macOS) and verify it is listed."""
-    dispatch("agent_add", json_output=json_output, config=config, key=key)
+    dispatch("agent_add", json_output=json_output, config=config, assume_yes=yes, key=key)
 
 
 # --- credentials and remotes (login / logout / remote) -------------------------------------
@@ -640,8 +682,14 @@ def doctor(
         help="The host to check, as you type it after ssh (default: an example training host).",
     ),
     config: Path | None = ConfigOption,
-    remote: bool = typer.Option(
-        False, "--remote", help="Also connect to HOST and check the forwarded agent there."
+    connect: bool = typer.Option(
+        False, "--connect", help="Also connect to HOST (a real one) and check the agent there."
+    ),
+    remote: bool = typer.Option(False, "--remote", hidden=True, help="Old name of --connect."),
+    check_github: bool = typer.Option(
+        False,
+        "--check-github",
+        help="Also ask github.com (ssh -T git@github.com) whether it accepts a key in the agent.",
     ),
     json_output: bool = JsonOption,
 ) -> None:
@@ -649,7 +697,14 @@ def doctor(
 
     Exit codes: 0 all passed, 10 warnings, 11 at least one failure.
     """
-    dispatch("doctor", json_output=json_output, config=config, host=host, connect=remote)
+    dispatch(
+        "doctor",
+        json_output=json_output,
+        config=config,
+        host=host,
+        connect=connect or remote,
+        check_github=check_github,
+    )
 
 
 def main() -> None:

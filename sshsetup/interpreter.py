@@ -43,6 +43,7 @@ _BINARY_MAGIC = (
 # links opt/<formula> to the current one (docs/python-interpreters.md#homebrew).
 _CELLAR = re.compile(r"^(?P<prefix>.+)/Cellar/(?P<formula>[^/]+)/[^/]+/(?P<rest>.+)$")
 PYTHON_OPTION = "--python"
+CA_ENV = ("SSL_CERT_FILE", "SSL_CERT_DIR")  # ssl's own: where it looks for CA certificates
 AUTO = "auto"  # `setup --python auto`: forget a remembered choice
 
 
@@ -156,7 +157,9 @@ class SelfTest:
 
 
 def self_test(interpreter: Interpreter, runtime: Runtime, env: Mapping[str, str]) -> SelfTest:
-    """Run the runtime with ``interpreter``; BadInput (with the fix) if it cannot serve."""
+    """Run the runtime with ``interpreter`` in ``env`` (what ssh's hook and ProxyCommand would
+    get); BadInput (with the fix) if it cannot serve. Writes nothing (``setup`` then marks
+    the runtime checked; doctor runs it on every run)."""
     import subprocess
 
     argv = [str(interpreter.path), "-I", "-S", str(runtime.hook), SELF_TEST]
@@ -194,9 +197,8 @@ def self_test(interpreter: Interpreter, runtime: Runtime, env: Mapping[str, str]
         raise BadInput(
             f"{interpreter}'s ssl module finds no CA certificates (cafile {result.cafile}, "
             f"capath {result.capath}), so the ProxyCommand could not verify Baseten's proxy",
-            hint=_ca_fix(interpreter, result),
+            hint=_ca_fix(interpreter, result, env),
         )
-    runtime.mark_checked(interpreter.path)
     return result
 
 
@@ -219,9 +221,13 @@ def _parse(stdout: str) -> SelfTest | None:
         return None
 
 
-def _ca_fix(interpreter: Interpreter, result: SelfTest) -> str:
+def _ca_fix(interpreter: Interpreter, result: SelfTest, env: Mapping[str, str]) -> str:
     """How to give this Python CA certificates (docs/python-interpreters.md#ca-certificates)."""
     bundle = "or point SSL_CERT_FILE at a CA bundle (e.g. the file `python3 -m certifi` prints)"
+    pointing = [name for name in CA_ENV if env.get(name)]
+    if pointing:  # the environment points ssl away from the system's certificates
+        shown = ", ".join(f"{name}={env[name]}" for name in pointing)
+        return f"unset {' '.join(pointing)}  ({shown}: no CA certificates there), {bundle}"
     if "/Library/Frameworks/Python.framework/" in str(interpreter.path):
         major_minor = ".".join(map(str, result.version[:2]))
         return (

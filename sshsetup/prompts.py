@@ -1,8 +1,10 @@
-"""Yes/no questions: asked on a terminal, answered by their default everywhere else."""
+"""Questions (yes/no, one of several): asked on a terminal, answered by their default
+everywhere else."""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 
@@ -30,3 +32,18 @@ class Prompter:
                 return True
             if answer in ("n", "no"):
                 return False
+
+    def choose(self, question: str, options: Sequence[str], default: int) -> int:
+        """The index of the option picked (by its number; Enter takes ``default``)."""
+        if not self.interactive:
+            return default
+        for number, option in enumerate(options, start=1):
+            marker = " (default)" if number - 1 == default else ""
+            print(f"  {number}. {option}{marker}", file=sys.stderr)
+        while True:
+            print(f"{question} [1-{len(options)}] ", end="", file=sys.stderr, flush=True)
+            answer = sys.stdin.readline()
+            if not answer or not answer.strip():
+                return default
+            if answer.strip().isdigit() and 1 <= int(answer) <= len(options):
+                return int(answer) - 1

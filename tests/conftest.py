@@ -260,34 +260,41 @@ def secret_service(tmp_path: Path) -> Iterator[SecretService]:
 # --- doctor ---------------------------------------------------------------------------------
 
 
+def reset_sandbox(sandbox: Sandbox) -> None:
+    """Undo what a doctor test changes in a shared sandbox's world (jobs use their own ids)."""
+    controls = sandbox.controls
+    controls.agent_forwarding = True
+    controls.ssh_enabled = True
+    controls.refuse_jwt = False
+    controls.reset_counters()
+    sandbox.api_up()
+
+
 @pytest.fixture
-def doctor_home(tmp_path: Path) -> Iterator[DoctorHome]:
-    """A Home for doctor, not set up yet, without the caller's agent."""
+def doctor_home(tmp_path: Path, shared_sandbox: Sandbox) -> Iterator[DoctorHome]:
+    """A Home for doctor pointed at ``shared_sandbox``'s API, not set up or logged in yet,
+    without the caller's agent."""
     home = DoctorHome(tmp_path / "home")
     home.env.pop("SSH_AUTH_SOCK", None)
+    home.use_sandbox(shared_sandbox)
+    reset_sandbox(shared_sandbox)
     yield home
     home.stop_agents()
+    reset_sandbox(shared_sandbox)
 
 
 @pytest.fixture
-def healthy_home(doctor_home: DoctorHome, socket_dir: Path) -> DoctorHome:
-    """Set up with --forward-agent, logged in, the key in a real agent, a valid certificate."""
-    doctor_home.set_up()
+def sandbox_home(doctor_home: DoctorHome) -> DoctorHome:
+    """``doctor_home`` logged in (keyring) to the sandbox's API, not set up yet."""
     doctor_home.log_in()
-    doctor_home.start_agent(socket_dir, doctor_home.key_file)
-    doctor_home.write_certificate()
     return doctor_home
 
 
 @pytest.fixture
-def sandbox_home(doctor_home: DoctorHome, shared_sandbox: Sandbox) -> Iterator[DoctorHome]:
-    """A doctor home logged in (keyring) to ``shared_sandbox``'s API, not set up yet."""
-    shared_sandbox.controls.agent_forwarding = True
-    shared_sandbox.controls.reset_counters()
-    client = shared_sandbox.client_env(doctor_home.home)
-    doctor_home.env.update(
-        SSL_CERT_FILE=client["SSL_CERT_FILE"], BASETEN_BASE_URL=client["BASETEN_BASE_URL"]
-    )
-    doctor_home.put_keyring_entry("baseten", shared_sandbox.api_key, "sshsetup")
-    yield doctor_home
-    shared_sandbox.controls.agent_forwarding = True
+def healthy_home(sandbox_home: DoctorHome, socket_dir: Path) -> DoctorHome:
+    """Set up with --forward-agent, logged in, the key the user uses for git in a real agent,
+    a valid certificate: every check passes."""
+    sandbox_home.set_up()
+    sandbox_home.start_agent(socket_dir, sandbox_home.make_git_key())
+    sandbox_home.write_certificate()
+    return sandbox_home

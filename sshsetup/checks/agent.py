@@ -8,8 +8,6 @@ all passed in; nothing here looks them up.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 import socket
 from collections.abc import Mapping, Sequence
@@ -17,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sshsetup.agent.keys import public_key_fingerprint
 from sshsetup.agent.protocol import (
     DEFAULT_TIMEOUT_SECONDS,
     AgentError,
@@ -27,7 +26,8 @@ from sshsetup.agent.protocol import (
 )
 from sshsetup.check_ids import CheckId
 from sshsetup.check_result import CheckResult, Status
-from sshsetup.connect.certfile import CERT_KEY_TYPE_SUFFIX, fingerprint
+from sshsetup.checks.git_keys import GitKey, load_fix
+from sshsetup.checks.graph import CheckRun
 from sshsetup.paths import Paths
 from sshsetup.platforms.base import Platform, agent_kind
 
@@ -180,18 +180,6 @@ def public_keys_on_disk(paths: Paths) -> dict[str, Path]:
     return found
 
 
-def public_key_fingerprint(path: Path) -> str | None:
-    """The fingerprint of an OpenSSH ``.pub`` file's key (None: unreadable or a certificate)."""
-    try:
-        fields = path.read_text(encoding="utf-8", errors="replace").split()
-        blob = base64.b64decode(fields[1], validate=True)
-    except (OSError, IndexError, binascii.Error):
-        return None
-    if fields[0].endswith(CERT_KEY_TYPE_SUFFIX):
-        return None
-    return fingerprint(blob)
-
-
 def describe_identity(identity: Identity, on_disk: Mapping[str, Path]) -> dict[str, Any]:
     match = on_disk.get(identity.public_key_fingerprint)
     return {
@@ -204,30 +192,61 @@ def describe_identity(identity: Identity, on_disk: Mapping[str, Path]) -> dict[s
 
 
 def identities_check(
-    identities: Sequence[Identity], paths: Paths, platform: Platform
+    identities: Sequence[Identity], paths: Paths, platform: Platform, git: Sequence[GitKey]
 ) -> CheckResult:
+    """The keys in the agent, and whether one of them is a key the user uses for git: what
+    forwarding is for (docs/agent.md#the-key-github-knows)."""
+    loaded = {identity.public_key_fingerprint for identity in identities}
+    git_loaded = [key for key in git if key.fingerprint in loaded]
+    details: dict[str, Any] = {
+        "keys": [],
+        "git_keys": [str(key.path) for key in git],
+        "git_keys_loaded": [str(key.path) for key in git_loaded],
+    }
     if not identities:
         return CheckResult(
             CheckId.AGENT_IDENTITIES,
             Status.FAIL,
             "the agent holds no keys, so nothing can be forwarded "
             "(ssh-add -l: The agent has no identities.)",
-            platform.empty_agent_fix(paths.key_file),
-            {"keys": []},
+            load_fix(platform, git),
+            details,
         )
     on_disk = public_keys_on_disk(paths)
     keys = [describe_identity(identity, on_disk) for identity in identities]
-    lines = [
-        f"{key['type']} {key['fingerprint']} {key['comment']}"
+    details["keys"] = keys
+    listing = f"{len(keys)} key(s) in the agent:\n" + "\n".join(
+        f"  {key['type']} {key['fingerprint']} {key['comment']}"
         + (f" (matches {key['matches']})" if key["matches"] else " (no key file on disk)")
         for key in keys
-    ]
-    return CheckResult(
-        CheckId.AGENT_IDENTITIES,
-        Status.PASS,
-        f"{len(keys)} key(s) in the agent:\n  " + "\n  ".join(lines),
-        details={"keys": keys},
     )
+    if git and not git_loaded:
+        names = ", ".join(str(key.path) for key in git)
+        ours = str(paths.public_key_file)
+        baseten = (
+            f"\n({ours} is sshsetup's key: the certificate login reads it from disk, and "
+            "GitHub does not know it)"
+            if any(key["matches"] == ours for key in keys)
+            else ""
+        )
+        return CheckResult(
+            CheckId.AGENT_IDENTITIES,
+            Status.FAIL,
+            f"{listing}\nnone of them is a key you use for git ({names}): inside the "
+            "container `git clone git@github.com:…` fails with Permission denied (publickey)"
+            + baseten,
+            load_fix(platform, git),
+            details,
+        )
+    if git_loaded:
+        key = git_loaded[0]
+        said = f"{key.path} ({key.why}) is in it: git inside the container can use it"
+    else:
+        said = (
+            "no key file for git found to compare with (~/.ssh/id_ed25519, id_ecdsa, id_rsa, "
+            "or the IdentityFile for github.com): make sure the key GitHub knows is among these"
+        )
+    return CheckResult(CheckId.AGENT_IDENTITIES, Status.PASS, f"{listing}\n{said}", details=details)
 
 
 def key_count_check(
@@ -289,28 +308,39 @@ def file_permission_check(
 
 
 def collect_agent_checks(
+    run: CheckRun,
     platform: Platform,
     paths: Paths,
     effective: Mapping[str, list[str]],
+    git: Sequence[GitKey],
     timeout: float = DEFAULT_TIMEOUT_SECONDS,
-) -> list[CheckResult]:
-    """Every agent check, in order. ``effective`` is ``ssh -G HOST`` as keyword -> values."""
+) -> None:
+    """Every agent check, into ``run``. ``effective`` is ``ssh -G HOST`` as keyword ->
+    values; ``git``: the keys the user uses for git (checks.git_keys)."""
     location = locate_agent(effective, platform.env, platform)
-    results = [location_check(location, platform)]
-    if location.address is not None:
-        reachable, identities = reachability_check(location, platform, timeout)
-        results.append(reachable)
-        if identities is not None:
-            results.append(identities_check(identities, paths, platform))
-            results.append(key_count_check(identities, effective))
-    results.append(
+    run.add(location_check(location, platform))
+    found: list[list[Identity]] = []
+
+    def reach() -> list[CheckResult]:
+        result, identities = reachability_check(location, platform, timeout)
+        found.extend([identities] if identities is not None else [])
+        return [result]
+
+    run.step([CheckId.AGENT_REACHABLE], reach)
+    run.step(
+        [CheckId.AGENT_IDENTITIES, CheckId.AGENT_KEY_COUNT],
+        lambda: [
+            identities_check(found[0], paths, platform, git),
+            key_count_check(found[0], effective),
+        ],
+    )
+    run.add(
         file_permission_check(
             CheckId.KEYS_PERMISSIONS, private_key_files(paths), platform, private=True
         )
     )
     config_files = [paths.ssh_config] if paths.ssh_config.is_file() else []
-    results.append(
+    run.add(
         file_permission_check(CheckId.CONFIG_PERMISSIONS, config_files, platform, private=False)
     )
-    results.extend(platform.system_checks(effective))
-    return results
+    run.add(*platform.system_checks(effective))

@@ -2,21 +2,20 @@
 Baseten's."""
 
 from collections.abc import Sequence
+from pathlib import Path
 
-from sshsetup import __version__
 from sshsetup.baseten import WORKLOADS, workload_matching
 from sshsetup.check_ids import CheckId
 from sshsetup.check_result import CheckResult, Status
+from sshsetup.errors import SshsetupError
 from sshsetup.install_state import InstallState, OtherBlock
 from sshsetup.results import jsonable
-from sshsetup.runtime import version_of
 from sshsetup.sshconfig.block import BlockSpec, block_directives
 from sshsetup.sshconfig.keywords import CHECKED_KEYS, PROXY_COMMAND, normalised_value
 from sshsetup.sshconfig.lines import split_arguments
 
 
-def block_checks(state: InstallState) -> list[CheckResult]:
-    """Present, current, not shadowed."""
+def block_present_check(state: InstallState) -> CheckResult:
     config = str(state.config)
     block = state.block
     if block is None:
@@ -28,50 +27,59 @@ def block_checks(state: InstallState) -> list[CheckResult]:
             + config
             + ("" if state.config_exists else " (the file does not exist)")
         )
-        missing = CheckResult(CheckId.BLOCK_PRESENT, Status.FAIL, seen, fix, {"config": config})
-        return [missing, other_clients_check(state)] if state.other_blocks else [missing]
-    span = f"{config} lines {block.first_line}-{block.last_line}"
-    results = [
-        CheckResult(
-            CheckId.BLOCK_PRESENT, Status.PASS, f"sshsetup block at {span}", details=jsonable(block)
-        )
-    ]
-    if block.current:
-        results.append(
-            CheckResult(CheckId.BLOCK_CURRENT, Status.PASS, "the block is what setup writes")
-        )
-    else:
-        results.append(
-            CheckResult(
-                CheckId.BLOCK_CURRENT,
-                Status.WARN,
-                f"the block at {span} differs from what `sshsetup setup` writes now "
-                "(edited by hand, or Python or sshsetup moved)",
-                "sshsetup setup  (rewrites the block; your other lines stay as they are)",
-            )
-        )
-    results.append(other_clients_check(state))
+        return CheckResult(CheckId.BLOCK_PRESENT, Status.FAIL, seen, fix, {"config": config})
+    return CheckResult(
+        CheckId.BLOCK_PRESENT,
+        Status.PASS,
+        f"sshsetup block at {_span(state)}",
+        details=jsonable(block),
+    )
+
+
+def unreadable_config_check(config: Path, problem: SshsetupError) -> CheckResult:
+    """The config (or sshsetup's settings) cannot be read as one (a directory, unreadable,
+    broken markers): said instead of the block, with the fix, and the other checks go on."""
+    return CheckResult(
+        CheckId.BLOCK_PRESENT,
+        Status.FAIL,
+        f"cannot look for the sshsetup block: {problem.message}",
+        problem.hint,
+        {"config": str(config)},
+    )
+
+
+def block_current_check(state: InstallState) -> CheckResult:
+    if state.block is not None and state.block.current:
+        return CheckResult(CheckId.BLOCK_CURRENT, Status.PASS, "the block is what setup writes")
+    return CheckResult(
+        CheckId.BLOCK_CURRENT,
+        Status.WARN,
+        f"the block at {_span(state)} differs from what `sshsetup setup` writes now "
+        "(edited by hand, or Python or sshsetup moved)",
+        "sshsetup setup  (rewrites the block; your other lines stay as they are)",
+    )
+
+
+def shadowing_check(state: InstallState) -> CheckResult:
     findings = list(state.findings)
     if findings:
-        results.append(
-            CheckResult(
-                CheckId.BLOCK_SHADOWING,
-                Status.WARN,
-                "\n".join(f"{config} {finding}" for finding in findings),
-                "move those lines below the block, or run `sshsetup setup` to place the block "
-                "above them; the effective.* checks show which of them really win",
-                {"findings": findings},
-            )
+        return CheckResult(
+            CheckId.BLOCK_SHADOWING,
+            Status.WARN,
+            "\n".join(f"{state.config} {finding}" for finding in findings),
+            "move those lines below the block, or run `sshsetup setup` to place the block "
+            "above them; the effective.* checks show which of them really win",
+            {"findings": findings},
         )
-    else:
-        results.append(
-            CheckResult(
-                CheckId.BLOCK_SHADOWING,
-                Status.PASS,
-                "no line above the block sets what the block sets",
-            )
-        )
-    return results
+    return CheckResult(
+        CheckId.BLOCK_SHADOWING, Status.PASS, "no line above the block sets what the block sets"
+    )
+
+
+def _span(state: InstallState) -> str:
+    block = state.block
+    lines = f" lines {block.first_line}-{block.last_line}" if block is not None else ""
+    return f"{state.config}{lines}"
 
 
 def other_clients_check(state: InstallState) -> CheckResult:
@@ -109,56 +117,6 @@ def _describe(others: Sequence[OtherBlock]) -> str:
     )
 
 
-def runtime_check(state: InstallState) -> CheckResult:
-    """What the block runs: the interpreter and sshsetup's runtime, both present and current
-    (docs/ssh-config.md#guarding-the-connect-path-against-a-missing-python)."""
-    runtime = state.runtime
-    details = jsonable(runtime)
-    if runtime.python is None:
-        return CheckResult(
-            CheckId.BLOCK_RUNTIME,
-            Status.FAIL,
-            "no Python outside a virtual environment to run the connect path with",
-            "sshsetup setup --python /path/to/python3",
-            details,
-        )
-    if not runtime.python_present:
-        return CheckResult(
-            CheckId.BLOCK_RUNTIME,
-            Status.FAIL,
-            f"the Python the block runs, {runtime.python}, is missing: every ssh to a Baseten "
-            "host stops with sshsetup's one-line message",
-            "sshsetup setup  (chooses a Python again; or sshsetup setup --python PATH)",
-            details,
-        )
-    if runtime.version is None or not runtime.complete:
-        seen = "is not installed" if runtime.version is None else "is incomplete"
-        return CheckResult(
-            CheckId.BLOCK_RUNTIME,
-            Status.FAIL,
-            f"sshsetup's runtime in {runtime.directory} {seen}: every ssh to a Baseten host "
-            "stops with sshsetup's one-line message",
-            "sshsetup setup  (installs it again)",
-            details,
-        )
-    if version_of(runtime.version) != __version__:
-        return CheckResult(
-            CheckId.BLOCK_RUNTIME,
-            Status.WARN,
-            f"sshsetup's runtime in {runtime.directory} is {runtime.version}, not this "
-            f"sshsetup's {__version__} (refreshing it failed)",
-            "sshsetup setup",
-            details,
-        )
-    return CheckResult(
-        CheckId.BLOCK_RUNTIME,
-        Status.PASS,
-        f"the block runs sshsetup's runtime in {runtime.directory} ({runtime.version}) "
-        f"with {runtime.python}",
-        details=details,
-    )
-
-
 def block_values(spec: BlockSpec, hostname: str) -> dict[str, str]:
     """keyword -> value as the block setup writes now sets it for ``hostname``, as ``ssh -G``
     prints it (empty: no section of the block serves that host)."""
@@ -175,7 +133,19 @@ def block_values(spec: BlockSpec, hostname: str) -> dict[str, str]:
     return values
 
 
-def not_baseten_check(host: str, hostname: str) -> CheckResult:
+def host_check(host: str, hostname: str) -> CheckResult:
+    """Whether HOST (after its HostName) is one of Baseten's: the block and its certificates
+    apply only then."""
+    workload = workload_matching(hostname)
+    details = {"hostname": hostname}
+    if workload is not None:
+        shown = host if host == hostname else f"{host} (HostName {hostname})"
+        return CheckResult(
+            CheckId.HOST_BASETEN,
+            Status.PASS,
+            f"{shown} is a Baseten host ({workload.host_glob})",
+            details=details,
+        )
     globs = " or ".join(workload.host_glob for workload in WORKLOADS)
     return CheckResult(
         CheckId.HOST_BASETEN,
@@ -183,5 +153,5 @@ def not_baseten_check(host: str, hostname: str) -> CheckResult:
         f"{host} (HostName {hostname}) is not a Baseten host ({globs}): the sshsetup block "
         "and its certificates do not apply to it",
         "give the host as you type it after ssh, e.g. training-job-<job_id>-<node>.ssh.baseten.co",
-        {"hostname": hostname},
+        details,
     )

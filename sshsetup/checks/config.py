@@ -1,7 +1,9 @@
-"""Checks of the OpenSSH client and of whether it accepts the ssh config (``ssh -G``)."""
+"""Checks of the OpenSSH client, of which ssh config it reads, and of whether it accepts it
+(``ssh -G``)."""
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -10,12 +12,17 @@ from typing import Any
 
 from sshsetup.check_ids import CheckId
 from sshsetup.check_result import CheckResult, Status
+from sshsetup.errors import SshsetupError
 from sshsetup.openssh import OpenSSH
+from sshsetup.paths import FROM_ENV, FROM_OPTION, Paths
 from sshsetup.process import CommandResult
 from sshsetup.sshconfig.lines import ConfigLine, decode, split_lines
+from sshsetup.sshconfig.origin import files_read
 from sshsetup.sshconfig.placement import first_ignore_unknown
+from sshsetup.sshconfig.splice import locate_block
 
 _SSH_ERROR_AT_LINE = re.compile(r"^(?P<file>.+?):? line (?P<line>\d+): (?P<message>.+)$")
+_CANNOT_OPEN = "Can't open user config file"
 _BAD_PERMISSIONS = re.compile(r"^Bad owner or permissions on (?P<file>.+)$")
 
 
@@ -34,6 +41,89 @@ def openssh_check(openssh: OpenSSH | None, version: str) -> CheckResult:
         f"{openssh.executable}: {version or 'version unknown'}",
         details={"executable": openssh.executable, "version": version},
     )
+
+
+def config_target_check(paths: Paths, host: str) -> CheckResult:
+    """The file ssh reads (the passwd entry's home, ``-F``, an ``Include``) against the file
+    sshsetup manages (docs/ssh-config.md#the-home-ssh-reads-its-config-from). ``--config``
+    and SSHSETUP_SSH_CONFIG say that ssh is run with ``-F`` that file; otherwise what counts
+    is what a plain ``ssh HOST`` reads."""
+    managed, reads = paths.ssh_config, paths.ssh_reads
+    details = {
+        "managed": str(managed),
+        "origin": paths.ssh_config_origin,
+        "ssh_reads": str(reads),
+        "home": str(paths.home),
+        "passwd_home": str(paths.ssh_home),
+    }
+    where = (
+        ""
+        if paths.home == paths.ssh_home
+        else f" (your passwd entry's home; $HOME is {paths.home})"
+    )
+    if managed == reads:
+        stray = paths.home / ".ssh" / "config"
+        if stray != reads and _has_block(stray) and not _has_block(reads):
+            return CheckResult(
+                CheckId.CONFIG_TARGET,
+                Status.FAIL,
+                f"the sshsetup block is in {stray}, which ssh does not read: ssh reads {reads}"
+                f"{where}, which has no block",
+                f"sshsetup setup  (writes the block into {reads}); then, to tidy up: "
+                f"sshsetup remove --config {stray}",
+                details,
+            )
+        return CheckResult(
+            CheckId.CONFIG_TARGET,
+            Status.PASS,
+            f"ssh reads {reads}{where}, the file sshsetup manages",
+            details=details,
+        )
+    included = _reaches(reads, managed, host, paths.ssh_home)
+    if included:
+        return CheckResult(
+            CheckId.CONFIG_TARGET,
+            Status.PASS,
+            f"ssh reads {reads}{where}, which includes {managed}, the file sshsetup manages",
+            details=details,
+        )
+    if paths.ssh_config_origin in (FROM_OPTION, FROM_ENV):
+        given = "--config" if paths.ssh_config_origin == FROM_OPTION else FROM_ENV
+        return CheckResult(
+            CheckId.CONFIG_TARGET,
+            Status.PASS,
+            f"checked as `ssh -F {managed}` reads it ({given}); a plain `ssh` reads {reads}"
+            f"{where}, which does not include it",
+            details=details,
+        )
+    return CheckResult(
+        CheckId.CONFIG_TARGET,
+        Status.FAIL,
+        f"sshsetup manages {managed} (remembered from `sshsetup setup --config`), but a plain "
+        f"`ssh {host}` reads {reads}{where}, which does not include it: ssh does not see the "
+        "block",
+        f"sshsetup setup --config {reads}  (puts the block in the file ssh reads)\n"
+        f"or add `Include {managed}` as the first line of {reads}\n"
+        f"or always run `ssh -F {managed}` (and `sshsetup doctor --config {managed}`)",
+        details,
+    )
+
+
+def _reaches(reads: Path, managed: Path, host: str, home: Path) -> bool:
+    """``reads`` is ``managed``, or pulls it in through an Include for ``host``."""
+    target = os.path.realpath(managed)
+    return any(os.path.realpath(path) == target for path in files_read(host, reads, home))
+
+
+def _has_block(path: Path) -> bool:
+    try:
+        text = decode(path.read_bytes())
+    except OSError:
+        return False
+    try:
+        return locate_block(split_lines(text), str(path)) is not None
+    except SshsetupError:  # broken markers: still sshsetup's block
+        return True
 
 
 @dataclass(frozen=True)
@@ -56,19 +146,19 @@ def ssh_complaint(result: CommandResult) -> SshComplaint:
     return SshComplaint(text, None, None)
 
 
-def config_accepted_check(
-    result: CommandResult, host: str, config: Path, note: str | None = None
-) -> CheckResult:
-    """``note``: what to know about which file this is (sshsetup.paths.config_note)."""
+def config_accepted_check(result: CommandResult, host: str, config: Path) -> CheckResult:
     if result.ok:
-        seen = f"ssh -G {host} accepts {config}" + (f"\nnote: {note}" if note else "")
-        return CheckResult(CheckId.CONFIG_ACCEPTED, Status.PASS, seen, details={"note": note})
+        seen = f"ssh -G {host} accepts {config}"
+        return CheckResult(CheckId.CONFIG_ACCEPTED, Status.PASS, seen)
     complaint = ssh_complaint(result)
     message = complaint.message
-    details: dict[str, Any] = {"ssh_error": message, "file": None, "line": None, "note": note}
+    details: dict[str, Any] = {"ssh_error": message, "file": None, "line": None}
     if complaint.file is not None:
         details.update(file=str(complaint.file), line=complaint.line)
-    if message.startswith("Bad owner or permissions") and complaint.file is not None:
+    if message.startswith(_CANNOT_OPEN) and not config.exists():
+        message = f"ssh -F {config}: the file does not exist"
+        fix = f"sshsetup setup  (creates {config} with the block)"
+    elif message.startswith("Bad owner or permissions") and complaint.file is not None:
         fix = f"chmod go-w {complaint.file}  (and it must be owned by you or root)"
     elif "\\357\\273\\277" in message:
         fix = f"sshsetup setup --strip-bom  (removes the UTF-8 byte-order mark from {config})"

@@ -1,4 +1,7 @@
-"""``doctor --remote``: connect, and find which link of agent forwarding broke."""
+"""``doctor HOST --connect``: the proxy takes the cached session (``proxy.accepts``, without
+SSH and without signing), then a real connection as the user's own ssh makes it
+(``remote.connect``: when it fails, the connect path's own lines, then ssh's, and the fix they
+give), and which link of agent forwarding broke (``remote.agent_forwarding``)."""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from typing import Any
 
 from sshsetup.check_ids import CheckId
 from sshsetup.check_result import CheckResult, Status
+from sshsetup.connect.report import HINT_OPEN, PREFIX
 
 REMOTE_MARKER = "sshsetup-doctor:"
 REMOTE_COMMAND = (
@@ -65,20 +69,41 @@ def remote_checks(
 ) -> list[CheckResult]:
     """Which link of local agent -> ForwardAgent -> certificate/server -> remote agent broke."""
     if not probe.reached:
-        errors = [line for line in probe.stderr.splitlines() if line.strip()]
-        seen = errors[-1] if errors else f"ssh exited with status {probe.ssh_returncode}"
-        return [
-            CheckResult(
-                CheckId.REMOTE_CONNECT,
-                Status.FAIL,
-                f"could not run a command on {host}: {seen}",
-                f"fix the failing checks above, then see ssh's own account: ssh -v {host} true",
-                {"ssh_returncode": probe.ssh_returncode, "stderr": probe.stderr[-2000:]},
-            )
-        ]
+        return [_connect_failed(host, probe)]
     results = [CheckResult(CheckId.REMOTE_CONNECT, Status.PASS, f"ran a command on {host}")]
     results.append(_forwarding_link(host, probe, _by_id(local), forward_agent, certificate_permits))
     return results
+
+
+def _connect_failed(host: str, probe: RemoteProbe) -> CheckResult:
+    """The connect path's own lines (``sshsetup: … (hint: …)``) first, then ssh's; the fix is
+    the first hint the connect path gave, else ssh's own account."""
+    lines = [line.strip() for line in probe.stderr.splitlines() if line.strip()]
+    ours = [line for line in lines if line.startswith(PREFIX)]
+    theirs = [line for line in lines if not line.startswith(PREFIX)]
+    said = ours + theirs[-2:] or [f"ssh exited with status {probe.ssh_returncode}"]
+    hints = [hint for hint in (_hint(line) for line in ours) if hint]
+    verbose = f"ssh -v {host} true  (ssh's own account, step by step)"
+    return CheckResult(
+        CheckId.REMOTE_CONNECT,
+        Status.FAIL,
+        f"could not run a command on {host}:\n" + "\n".join(said),
+        f"{hints[0]}\nthen, if it still fails: {verbose}" if hints else verbose,
+        {
+            "ssh_returncode": probe.ssh_returncode,
+            "sshsetup": ours,
+            "ssh": theirs[-5:],
+            "stderr": probe.stderr[-2000:],
+        },
+    )
+
+
+def _hint(line: str) -> str | None:
+    """The fix a connect path line gives: ``sshsetup: <what> (hint: <fix>)``."""
+    _, found, hint = line.rpartition(HINT_OPEN)
+    if not found:
+        return None
+    return hint.removesuffix(")").strip() or None
 
 
 def _forwarding_link(

@@ -1,17 +1,22 @@
-"""Whether HOST's workload can take a connection now, as Baseten's API reports it (read-only:
-the job search for a training host, the environment lookup for an environment host; nothing is
-signed). A model deployment host has no such check; neither has an example host."""
+"""Whether HOST's workload can take a connection now, as Baseten's API reports it (read-only,
+nothing is signed): a training job's state (the job search), the deployment an environment
+serves (the environment lookup), a model deployment's status. An example host has no such
+check."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
-from sshsetup.baseten import ENVIRONMENT, EXAMPLE_HOSTS, TRAINING, HostName
+from sshsetup.baseten import (
+    DEPLOYMENT_ENDED,
+    DEPLOYMENT_SERVING,
+    ENVIRONMENT,
+    EXAMPLE_HOSTS,
+    TRAINING,
+    HostName,
+)
 from sshsetup.check_ids import CheckId
 from sshsetup.check_result import CheckResult, Status
-from sshsetup.connect.api import SigningClient, timeout_from_env
-from sshsetup.connect.fetch import client_for, find_job
-from sshsetup.connect.installation import Installation
+from sshsetup.connect.api import SigningClient
+from sshsetup.connect.fetch import find_job
 from sshsetup.connect.job_state import ENDED, RUNNING, describe
 from sshsetup.connect.model_environment import current_deployment
 from sshsetup.errors import ApiError, SshsetupError
@@ -19,19 +24,23 @@ from sshsetup.errors import ApiError, SshsetupError
 _PHASE_STATUS = {RUNNING: Status.PASS, ENDED: Status.FAIL}
 
 
-def workload_check(
-    installation: Installation, host: HostName, env: Mapping[str, str]
-) -> CheckResult | None:
-    if host.kind not in (TRAINING, ENVIRONMENT) or host.name in EXAMPLE_HOSTS:
-        return None
+def asks_about(host: HostName) -> bool:
+    """Whether ``host`` names a real workload to ask Baseten about (not an example host)."""
+    return host.name not in EXAMPLE_HOSTS
+
+
+def workload_check(client: SigningClient, host: HostName) -> CheckResult:
     try:
-        client = client_for(installation, host.remote, host.api_prefix, env, timeout_from_env(env))
-        return _training(client, host) if host.kind == TRAINING else _environment(client, host)
+        if host.kind == TRAINING:
+            return _training(client, host)
+        if host.kind == ENVIRONMENT:
+            return _environment(client, host)
+        return _deployment(client, host)
     except ApiError as exc:
         return CheckResult(
             CheckId.WORKLOAD_STATE, Status.FAIL, exc.message, exc.hint, {"host": host.name}
         )
-    except SshsetupError as exc:  # no credential, no network: the other checks say more
+    except SshsetupError as exc:  # the network failed since api.reachable
         return CheckResult(
             CheckId.WORKLOAD_STATE,
             Status.WARN,
@@ -72,4 +81,30 @@ def _environment(client: SigningClient, host: HostName) -> CheckResult:
             "deployment_id": target.deployment_id,
             "deployment_status": target.deployment_status,
         },
+    )
+
+
+def _deployment(client: SigningClient, host: HostName) -> CheckResult:
+    deployment = client.deployment(host)
+    state = deployment.status or "unknown"
+    details = {"model_id": host.model_id, "deployment_id": host.deployment_id, "status": state}
+    if state in DEPLOYMENT_SERVING:
+        return CheckResult(
+            CheckId.WORKLOAD_STATE, Status.PASS, f"{host.workload} is {state}", details=details
+        )
+    if state in DEPLOYMENT_ENDED:
+        return CheckResult(
+            CheckId.WORKLOAD_STATE,
+            Status.FAIL,
+            f"{host.workload} is {state}: it has no replica to connect to",
+            "deploy it again (or connect to a deployment that is active)",
+            details,
+        )
+    return CheckResult(
+        CheckId.WORKLOAD_STATE,
+        Status.WARN,
+        f"{host.workload} is {state}, not ACTIVE: a connection needs a running replica",
+        "wait until it is ACTIVE (a scaled-to-zero deployment wakes on a request to it), "
+        "then connect again",
+        details,
     )

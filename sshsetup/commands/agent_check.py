@@ -8,6 +8,8 @@ from sshsetup.baseten import EXAMPLE_HOSTS
 from sshsetup.check_ids import CheckId
 from sshsetup.check_result import CheckResult, ChecksReport, Status, report
 from sshsetup.checks.agent import collect_agent_checks
+from sshsetup.checks.git_keys import git_keys
+from sshsetup.checks.graph import CheckRun
 from sshsetup.context import Context
 from sshsetup.openssh import config_arguments, effective_settings
 from sshsetup.results import Outcome
@@ -21,10 +23,12 @@ class Request:
 def run(ctx: Context, request: Request) -> Outcome[ChecksReport]:
     host = request.host or EXAMPLE_HOSTS[0]
     effective, warning = _evaluate_config(ctx, host)
-    checks = ([warning] if warning else []) + collect_agent_checks(
-        ctx.platform, ctx.paths, effective
-    )
-    return report(host, ctx.platform.name, checks)
+    checks = CheckRun()
+    if warning is not None:
+        checks.add(warning)
+    git = git_keys(ctx.openssh, ctx.paths)
+    collect_agent_checks(checks, ctx.platform, ctx.paths, effective, git)
+    return report(host, ctx.platform.name, checks.results())
 
 
 def _evaluate_config(ctx: Context, host: str) -> tuple[dict[str, list[str]], CheckResult | None]:

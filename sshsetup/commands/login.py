@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import BinaryIO
 
-from sshsetup.baseten import DEFAULT_API_BASE_URL
+from sshsetup.baseten import API_KEY_ENV, DEFAULT_API_BASE_URL
 from sshsetup.connect.baseten_cli_profiles import (
     OAUTH,
     ProfileProblem,
@@ -141,7 +141,8 @@ def _key_from_user(remote: str, from_stdin: bool, stdin: BinaryIO) -> tuple[str,
         if not from_stdin:
             raise BadInput(
                 "standard input is not a terminal, so the API key cannot be asked for",
-                hint="pipe it in with --api-key-stdin, or import it with --from-trussrc",
+                hint="pipe it in with --api-key-stdin, or import it with --from-trussrc (or "
+                f"store nothing: set {API_KEY_ENV} in the environment ssh runs in)",
             )
         return validate_api_key(_read_line(stdin), "standard input"), "stdin"
     # On a terminal even --api-key-stdin reads without echo.

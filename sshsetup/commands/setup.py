@@ -258,6 +258,7 @@ def _setup(ctx: Context, request: Request) -> SetupResult:
     installation = installation_for(paths, new_settings, interpreter.path, keyring_site())
     if runtime_installed.created or not runtime.checked(interpreter.path):
         self_test(interpreter, runtime, ctx.env)  # once, before a block names this Python
+        runtime.mark_checked(interpreter.path)
     write_installation(paths, installation)
     if changed:
         try:

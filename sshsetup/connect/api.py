@@ -21,6 +21,7 @@ from typing import Any
 from sshsetup import __version__
 from sshsetup.baseten import (
     AUTH_CODES_PATH,
+    DEPLOYMENT_PATH,
     ENVIRONMENT,
     ENVIRONMENT_PATH,
     JOB_SESSION_PATH,
@@ -31,6 +32,7 @@ from sshsetup.baseten import (
     SIGN_TRAINING_PATH,
     TRAINING,
     TRAINING_JOB_PATH,
+    USERS_ME_PATH,
     HostName,
 )
 from sshsetup.connect import http
@@ -39,7 +41,7 @@ from sshsetup.errors import ApiError, BadInput, InternalError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from sshsetup.connect.credentials import Credential
+    from sshsetup.connect.credentials import Credential, KeySource
 
 DEFAULT_TIMEOUT_SECONDS = 30.0
 _MAX_CLIENT_VERSION = 64
@@ -81,6 +83,23 @@ class EnvironmentTarget:
 
     deployment_id: str | None
     deployment_status: str | None
+
+
+@dataclass(frozen=True)
+class User:
+    """Whom a credential belongs to (``GET /v1/users/me``); nothing secret."""
+
+    user_id: str | None
+    email: str | None
+    workspace_name: str | None
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """A model deployment as ``GET /v1/models/{M}/deployments/{D}`` describes it."""
+
+    deployment_id: str | None
+    status: str | None  # DeploymentStatusV1, e.g. ACTIVE, SCALED_TO_ZERO, INACTIVE
 
 
 @dataclass(frozen=True)
@@ -157,6 +176,15 @@ class SigningClient:
         self.timeout = timeout
         self.client_version = client_version
         self.deadline: http.Deadline | None = None  # None: each request has its own
+
+    @property
+    def credential_source(self) -> KeySource:
+        """Where the credential was found (never the credential itself)."""
+        return self._credential.source
+
+    @property
+    def relogin_hint(self) -> str:
+        return self._credential.relogin_hint
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -284,6 +312,26 @@ class SigningClient:
             _optional_text(current.get("id")), _optional_text(current.get("status"))
         )
 
+    def user(self) -> User:
+        """``GET /v1/users/me``: one cheap authenticated call that signs nothing
+        (docs/baseten-protocol.md#checking-a-credential)."""
+        answer = self._get(USERS_ME_PATH, "the user of this credential")
+        record = answer if isinstance(answer, dict) else {}
+        return User(
+            _optional_text(record.get("user_id")),
+            _optional_text(record.get("email")),
+            _optional_text(record.get("workspace_name")),
+        )
+
+    def deployment(self, host: HostName) -> Deployment:
+        """``GET /v1/models/{M}/deployments/{D}``: a model host's deployment and its status."""
+        path = DEPLOYMENT_PATH.format(
+            model=_quote(host.model_id), deployment=_quote(host.deployment_id)
+        )
+        answer = self._get(path, host.workload)
+        record = answer if isinstance(answer, dict) else {}
+        return Deployment(_optional_text(record.get("id")), _optional_text(record.get("status")))
+
     def interactive_sessions(self, project_id: str, job_id: str) -> list[InteractiveSession]:
         """``GET .../auth_codes`` (docs/baseten-protocol.md#session-auth-codes-endpoint)."""
         path = AUTH_CODES_PATH.format(project=_quote(project_id), job=_quote(job_id))
@@ -375,7 +423,7 @@ class SigningClient:
         if code == 401:
             return HttpError(
                 f"the Baseten API at {self.base_url} rejected {self._credential.source.described} "
-                f"({detail})",
+                f"from {self._credential.source.where} ({detail})",
                 self._credential.relogin_hint,
                 code,
                 said,

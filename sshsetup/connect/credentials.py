@@ -74,6 +74,13 @@ class KeySource:
         }
 
     @property
+    def where(self) -> str:
+        """Where it was found, for a message about it: the keyring, a file, a variable."""
+        if self.source == "keyring":
+            return f"the keyring ({self.location})"
+        return str(self.location)
+
+    @property
     def described(self) -> str:
         """What the credential is, for messages: "the API key of remote 'x'" and the like."""
         if self.source == BASETEN_CLI:
@@ -93,13 +100,27 @@ class Credential:
 
     @property
     def relogin_hint(self) -> str:
-        """How to replace a credential the API rejected."""
-        if self.source.source == BASETEN_CLI:
+        """How to replace a credential the API rejected, wherever it came from."""
+        source = self.source
+        login = f"`sshsetup login --remote {source.remote}`"
+        if source.source == BASETEN_CLI:
             return (
                 "run `baseten auth login` to renew the baseten CLI's credential, or "
-                f"`sshsetup login --remote {self.source.remote}` with a valid API key"
+                f"{login} with a valid API key"
             )
-        return f"run `sshsetup login --remote {self.source.remote}` with a valid API key"
+        if source.source == "env":
+            return f"set {API_KEY_ENV} to a valid API key (or unset it and run {login})"
+        if source.source == "file":
+            return (
+                f"run `sshsetup login --remote {source.remote} --store file` with a valid API "
+                f"key (it replaces the one in {source.location})"
+            )
+        if source.source == "trussrc":
+            return (
+                f"run {login} with a valid API key (a stored key comes before "
+                f"{source.location}), or correct api_key in {source.location}"
+            )
+        return f"run {login} with a valid API key (it replaces the one in the keyring)"
 
 
 @dataclass(frozen=True)

@@ -58,6 +58,16 @@ _SECRET_PATTERNS = (
 _KNOWN_SECRET_WINDOW = 8  # no run of this many characters of a known secret survives
 
 
+class TransportError(NetworkError):
+    """The request got no HTTP answer; ``stage`` says where it stopped: ``dns`` (the name did
+    not resolve), ``tcp`` (no connection), ``tls`` (no trusted TLS session), ``timeout`` (no
+    complete answer in time), ``closed`` (the connection ended before the answer did)."""
+
+    def __init__(self, message: str, hint: str, stage: str) -> None:
+        super().__init__(message, hint)
+        self.stage = stage
+
+
 class Deadline:
     """A point in time every step of a request must finish by."""
 
@@ -90,12 +100,13 @@ def send(
     method: str,
     url: str,
     *,
-    authorization: str,
+    authorization: str | None,
     deadline: Deadline,
     body: bytes | None = None,
     headers: Mapping[str, str] | None = None,
 ) -> Reply:
-    """One request, no redirect followed, answer read to the end within ``deadline``."""
+    """One request, no redirect followed, answer read to the end within ``deadline``;
+    ``authorization`` None sends no credential at all."""
     parts = urllib.parse.urlsplit(url)
     where = parts.netloc
     try:
@@ -107,7 +118,9 @@ def send(
             "HTTPS_PROXY",
         ) from None
     watchdog = _Watchdog(connection, deadline)
-    all_headers = {"Authorization": authorization, **(headers or {})}
+    all_headers = dict(headers or {})
+    if authorization is not None:
+        all_headers["Authorization"] = authorization
     if body is not None:
         all_headers["Content-Length"] = str(len(body))
     try:
@@ -343,31 +356,45 @@ def _malformed(where: str, why: str) -> ApiError:
 def _failure(exc: BaseException, where: str, deadline: Deadline) -> ApiError | NetworkError:
     """What a failed request becomes: a timeout once the deadline passed, else by cause."""
     if deadline.expired or isinstance(exc, (socket.timeout, TimeoutError)):
-        return NetworkError(
+        return TransportError(
             f"the API at {where} did not answer within {deadline.seconds:g} s",
-            hint=f"check your network, or allow longer with {API_TIMEOUT_ENV}=<seconds>",
+            f"check your network, or allow longer with {API_TIMEOUT_ENV}=<seconds>",
+            "timeout",
         )
     if isinstance(exc, ssl.SSLCertVerificationError):
-        return NetworkError(
+        return TransportError(
             f"TLS verification of the API at {where} failed ({exc.verify_message or exc})",
-            hint=_TLS_HINT,
+            _TLS_HINT,
+            "tls",
         )
     if isinstance(exc, ssl.SSLError):
-        return NetworkError(f"TLS with the API at {where} failed ({exc.reason or exc})", _TLS_HINT)
+        return TransportError(
+            f"TLS with the API at {where} failed ({exc.reason or exc})", _TLS_HINT, "tls"
+        )
+    if isinstance(exc, socket.gaierror):
+        return TransportError(
+            f"cannot resolve the API's host name {where} ({exc.strerror or exc})",
+            "check the remote's API URL (`sshsetup remote list`), BASETEN_BASE_URL and your "
+            "network's DNS",
+            "dns",
+        )
     if isinstance(exc, ConnectionRefusedError):
-        return NetworkError(
+        return TransportError(
             f"the API at {where} refused the connection",
-            hint="check the remote's API URL and BASETEN_BASE_URL; is the service up?",
+            "check the remote's API URL and BASETEN_BASE_URL; is the service up?",
+            "tcp",
         )
     if isinstance(exc, (http.client.RemoteDisconnected, http.client.IncompleteRead)):
-        return NetworkError(
+        return TransportError(
             f"the API at {where} closed the connection before answering completely",
-            hint="try again; if it persists, check the remote's API URL",
+            "try again; if it persists, check the remote's API URL",
+            "closed",
         )
     if isinstance(exc, http.client.HTTPException):
         return _malformed(where, "it is not a valid HTTP answer")
     text = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
-    return NetworkError(
+    return TransportError(
         f"cannot reach the API at {where} ({text})",
-        hint="check your network connection and the remote's API URL",
+        "check your network connection and the remote's API URL",
+        "tcp",
     )

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from sshsetup.baseten import API_KEY_ENV
 from sshsetup.connect.credentials import KEYRING_SERVICE, shares_secret
 from sshsetup.connect.environment import KEYRING_BACKEND_ENV
 from sshsetup.connect.keyring_access import backend_name, import_keyring
@@ -122,7 +123,8 @@ def _no_keyring(message: str) -> BadInput:
         hint=(
             f"{fix}; or choose a keyring backend with {KEYRING_BACKEND_ENV}=<module.Class> "
             "(`keyring --list-backends`); or, knowing the key is then stored unencrypted, "
-            "`sshsetup login --store file` (a 0600 file in sshsetup's config dir)"
+            "`sshsetup login --store file` (a 0600 file in sshsetup's config dir); or store "
+            f"nothing and set {API_KEY_ENV} in the environment ssh runs in"
         ),
     )
 

@@ -7,6 +7,8 @@
     POST  /v1/models/{M}[/environments/{E}]/ssh/sign            (the same, later truss versions)
     GET   /v1/models/{M}/environments/{E}                       the deployment it serves
     GET   /v1/models                                            every model (added by a test)
+    GET   /v1/models/{M}/deployments/{D}                        the deployment and its status
+    GET   /v1/users/me                                          whose credential this is
     GET   /v1/training_projects/{P}/jobs/{J}                    the job and its state
     GET   /v1/training_projects/{P}/jobs/{J}/auth_codes         its interactive sessions
     PATCH /v1/training_projects/{P}/jobs/{J}/interactive_sessions/{S}
@@ -35,6 +37,7 @@ from urllib.parse import unquote, urlsplit
 
 from sshsetup.baseten import (
     AUTH_CODES_PATH,
+    DEPLOYMENT_PATH,
     ENVIRONMENT_PATH,
     JOB_RUNNING,
     JOB_SESSION_PATH,
@@ -45,6 +48,7 @@ from sshsetup.baseten import (
     SIGN_TRAINING_PATH,
     TRAINING,
     TRAINING_JOB_PATH,
+    USERS_ME_PATH,
     workload_of,
 )
 from sshsetup.sandbox import jwt
@@ -56,6 +60,12 @@ MAX_BODY_BYTES = 64 * 1024
 TRAINING_PRINCIPAL = workload_of(TRAINING).remote_user
 MODEL_PRINCIPAL = workload_of(MODEL).remote_user
 _SEGMENT = r"([^/]+)"
+SANDBOX_USER = {
+    "user_id": "sandbox-user",
+    "email": "you@sandbox.invalid",
+    "name": "Sandbox user",
+    "workspace_name": "sandbox",
+}
 
 
 def _route(template: str) -> re.Pattern[str]:
@@ -76,6 +86,8 @@ ROUTES: tuple[tuple[str, str, re.Pattern[str]], ...] = (
     ),
     ("environment", GET, _route(ENVIRONMENT_PATH)),
     ("models", GET, _route(MODELS_PATH)),
+    ("deployment", GET, _route(DEPLOYMENT_PATH)),
+    ("users_me", GET, _route(USERS_ME_PATH)),
     ("job", GET, _route(TRAINING_JOB_PATH)),
     ("auth_codes", GET, _route(AUTH_CODES_PATH)),
     ("update_session", PATCH, _route(SESSION_PATH)),
@@ -373,11 +385,23 @@ def _sign_model(api: SigningApi, segments: list[str], body: dict[str, Any]) -> d
 def _environment(api: SigningApi, segments: list[str], body: dict[str, Any]) -> dict[str, Any]:
     model_id, environment = segments
     found = api.controls.workloads.environment(model_id, environment)
+    return _found(found, f"environment {environment} not found for model {model_id}")
+
+
+def _deployment(api: SigningApi, segments: list[str], body: dict[str, Any]) -> dict[str, Any]:
+    model_id, deployment_id = segments
+    found = api.controls.workloads.deployment(model_id, deployment_id)
+    return _found(found, f"deployment {deployment_id} not found for model {model_id}")
+
+
+def _found(found: dict[str, Any] | None, missing: str) -> dict[str, Any]:
     if found is None:
-        raise ApiError(
-            HTTPStatus.NOT_FOUND, f"environment {environment} not found for model {model_id}"
-        )
+        raise ApiError(HTTPStatus.NOT_FOUND, missing)
     return found
+
+
+def _users_me(api: SigningApi, segments: list[str], body: dict[str, Any]) -> dict[str, Any]:
+    return dict(SANDBOX_USER)
 
 
 def _job(api: SigningApi, segments: list[str], body: dict[str, Any]) -> dict[str, Any]:
@@ -444,6 +468,8 @@ _ENDPOINTS: dict[str, Callable[[SigningApi, list[str], dict[str, Any]], dict[str
     "sign_model": _sign_model,
     "environment": _environment,
     "models": _models,
+    "deployment": _deployment,
+    "users_me": _users_me,
     "job": _job,
     "auth_codes": _auth_codes,
     "update_session": _update_session,

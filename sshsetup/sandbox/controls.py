@@ -49,10 +49,10 @@ class SandboxControls:
 
     def calls(self, name: str) -> int:
         """How often ``name`` happened: an API endpoint (`search`, `sign_training`,
-        `sign_model`, `environment`, `job`, `auth_codes`, `update_session`,
-        `update_job_session`, `models`, `unknown`) or a proxy event (`proxy_session`,
-        `proxy_refused`, `proxy_closed` (closed without a status byte while a session starts),
-        `proxy_idle_closed`, `proxy_tls_failed`)."""
+        `sign_model`, `environment`, `deployment`, `users_me`, `job`, `auth_codes`,
+        `update_session`, `update_job_session`, `models`, `unknown`) or a proxy event
+        (`proxy_session`, `proxy_refused`, `proxy_closed` (closed without a status byte while
+        a session starts), `proxy_idle_closed`, `proxy_tls_failed`)."""
         with self._lock:
             return self._counts[name]
 
@@ -103,8 +103,9 @@ class SandboxControls:
 
     @property
     def ssh_enabled(self) -> bool:
-        """Whether the workspace may use SSH: when not, every sign request is refused (403), as
-        Baseten refuses a workspace support has not enabled."""
+        """Whether the workspace may use SSH: when not, every sign request is refused (403) and
+        the proxy refuses every session, as Baseten refuses a workspace support has not
+        enabled."""
         with self._lock:
             return self._ssh_enabled
 

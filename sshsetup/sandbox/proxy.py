@@ -122,7 +122,7 @@ class TlsProxy:
         training job, one that still runs, whose session is up (the first connection starts
         an on_demand session, which may take a while:
         docs/baseten-protocol.md#on-demand-activation)."""
-        if self.controls.refuse_jwt:
+        if self.controls.refuse_jwt or not self.controls.ssh_enabled:
             return STATUS_REFUSED
         try:
             claims = jwt.decode(token, self.jwt_secret)

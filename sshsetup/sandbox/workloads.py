@@ -128,6 +128,7 @@ class Workloads:
         self._missing_jobs: set[str] = set()
         self._environments: dict[tuple[str, str], str | None] = {}
         self._missing_environments: set[tuple[str, str]] = set()
+        self._deployments: dict[tuple[str, str], str | None] = {}  # status; None: deleted
         self._sessions = 0
         self._models: dict[str, dict[str, Any]] = {}
 
@@ -330,6 +331,22 @@ class Workloads:
     def models(self) -> list[dict[str, Any]]:
         with self._lock:
             return [dict(model) for model in self._models.values()]
+
+    # --- model deployments -------------------------------------------------------------------
+
+    def deployment(self, model_id: str, deployment_id: str) -> dict[str, Any] | None:
+        """As ``GET /v1/models/{M}/deployments/{D}`` answers (every deployment is ACTIVE until
+        a test says otherwise); None: no such deployment."""
+        with self._lock:
+            status = self._deployments.get((model_id, deployment_id), ACTIVE)
+        if status is None:
+            return None
+        return {"id": deployment_id, "name": deployment_id, "model_id": model_id, "status": status}
+
+    def set_deployment_status(self, model_id: str, deployment_id: str, status: str | None) -> None:
+        """A deployment's status (e.g. SCALED_TO_ZERO, INACTIVE); None deletes it."""
+        with self._lock:
+            self._deployments[(model_id, deployment_id)] = status
 
 
 def _changes(changes: dict[str, Any]) -> tuple[int | None, str | None]:

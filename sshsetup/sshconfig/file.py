@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import shlex
 import stat
 import time
 from dataclasses import dataclass
@@ -60,7 +61,9 @@ def read_config(path: Path) -> ConfigFile:
     if not stat.S_ISREG(info.st_mode):
         raise BadInput(
             f"{path} is not a regular file",
-            hint="ssh reads its config from a regular file: move this one away, or pass --config",
+            hint=f"mv {shlex.quote(str(path))} {shlex.quote(f'{path}.moved')} && sshsetup setup  "
+            "(ssh reads its config from a "
+            "regular file; or pass --config FILE)",
         )
     try:
         data = Path(path).read_bytes()

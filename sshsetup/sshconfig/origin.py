@@ -55,13 +55,26 @@ def active_lines(
         yield from _walk(system_config, host, system_config.parent, 0)
 
 
-def _walk(path: Path, host: str, relative_to: Path, depth: int) -> Iterator[Origin]:
+def files_read(host: str, user_config: Path, home: Path) -> list[Path]:
+    """``user_config`` and every file its ``Include`` lines pull in for ``host``, in the order
+    ssh reads them (the files that exist and can be read)."""
+    visited: list[Path] = []
+    for _ in _walk(user_config, host, home / ".ssh", 0, visited):
+        pass
+    return visited
+
+
+def _walk(
+    path: Path, host: str, relative_to: Path, depth: int, visited: list[Path] | None = None
+) -> Iterator[Origin]:
     if depth > MAX_INCLUDE_DEPTH:
         return
     try:
         lines = split_lines(decode(path.read_bytes()))
     except OSError:
         return
+    if visited is not None:
+        visited.append(path)
     active = True
     for line in lines:
         keyword = line.keyword
@@ -75,7 +88,7 @@ def _walk(path: Path, host: str, relative_to: Path, depth: int) -> Iterator[Orig
         if keyword == INCLUDE.key:
             for argument in line.args:
                 for included in _expand_include(argument, relative_to):
-                    yield from _walk(included, host, relative_to, depth + 1)
+                    yield from _walk(included, host, relative_to, depth + 1, visited)
             continue
         yield Origin(path, line)
 

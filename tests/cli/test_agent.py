@@ -70,32 +70,60 @@ def test_cli_text_names_the_failure_without_colour_and_exits_check_fail(
     assert "\033[" not in completed.stdout
 
 
-def test_agent_add_loads_the_sshsetup_key_and_verifies_it_is_listed(
+def test_agent_add_loads_the_key_used_for_git_never_sshsetups_unless_named(
     agent_paths: Paths, empty_agent: RunningAgent
 ) -> None:
     agent_paths.key_dir.mkdir(mode=0o700)
-    make_key(agent_paths.key_file)
-    completed = run_cli(
-        "agent", "add", "--json", env=cli_env(agent_paths, SSH_AUTH_SOCK=str(empty_agent.socket))
-    )
+    make_key(agent_paths.key_file, "sshsetup@laptop")
+    git_key = make_key(agent_paths.ssh_dir / "id_ed25519", "me@github")
+    env = cli_env(agent_paths, SSH_AUTH_SOCK=str(empty_agent.socket))
+    completed = run_cli("agent", "add", "--json", env=env)
     report = json.loads(completed.stdout)
     assert completed.returncode == 0, completed.stderr
-    assert report["listed"] is True
-    assert report["command"] == ["ssh-add", str(agent_paths.key_file)]
+    (loaded,) = report["keys"]
+    assert loaded["listed"] is True and loaded["why"] == "a default key"
+    assert loaded["command"] == ["ssh-add", str(git_key)]
     listed = subprocess.run(["ssh-add", "-l"], env=empty_agent.env, capture_output=True, text=True)
-    assert report["fingerprint"] in listed.stdout
+    assert loaded["fingerprint"] in listed.stdout and "sshsetup@laptop" not in listed.stdout
+    named = run_cli("agent", "add", str(agent_paths.key_file), env=env)
+    assert named.returncode == 0, named.stderr
+    assert f"now lists {agent_paths.key_file}" in named.stdout and "named" in named.stdout
 
 
-def test_agent_add_of_a_missing_key_says_how_to_make_one(
+def test_agent_add_with_several_git_keys_takes_the_first_without_a_terminal(
     agent_paths: Paths, empty_agent: RunningAgent
 ) -> None:
+    github = make_key(agent_paths.ssh_dir / "github_ed25519", "me@github")
+    make_key(agent_paths.ssh_dir / "id_rsa", "me@old")
+    agent_paths.ssh_config.write_text(f"Host github.com\n  IdentityFile {github}\n")
+    agent_paths.ssh_config.chmod(0o600)
+    env = cli_env(agent_paths, SSH_AUTH_SOCK=str(empty_agent.socket))
+    completed = run_cli("agent", "add", "--yes", "--config", str(agent_paths.ssh_config), env=env)
+    assert completed.returncode == 0, completed.stderr
+    assert f"now lists {github}" in completed.stdout
+    assert "IdentityFile for github.com" in completed.stdout
+    listed = subprocess.run(["ssh-add", "-l"], env=empty_agent.env, capture_output=True, text=True)
+    assert "me@github" in listed.stdout and "me@old" not in listed.stdout
+
+
+def test_agent_add_without_a_key_for_git_says_how_to_name_one(
+    agent_paths: Paths, empty_agent: RunningAgent
+) -> None:
+    agent_paths.key_dir.mkdir(mode=0o700)
+    make_key(agent_paths.key_file)  # sshsetup's own key is not a key for git
     completed = run_cli(
         "agent", "add", env=cli_env(agent_paths, SSH_AUTH_SOCK=str(empty_agent.socket))
     )
     assert completed.returncode == ExitCode.BAD_INPUT
-    assert completed.stderr.startswith(f"error: {agent_paths.key_file} does not exist")
-    assert "sshsetup setup" in completed.stderr
+    assert completed.stderr.startswith("error: found no key you use for git (~/.ssh/id_ed25519")
+    assert "sshsetup agent add PATH" in completed.stderr
     assert "Traceback" not in completed.stderr
+    missing = run_cli(
+        "agent", "add", str(agent_paths.ssh_dir / "nope"),
+        env=cli_env(agent_paths, SSH_AUTH_SOCK=str(empty_agent.socket)),
+    )  # fmt: skip
+    assert missing.returncode == ExitCode.BAD_INPUT
+    assert "nope does not exist or is not a file" in missing.stderr
 
 
 def test_agent_add_of_a_too_open_key_reports_ssh_adds_refusal_and_the_chmod(

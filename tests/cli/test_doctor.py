@@ -7,7 +7,10 @@ import json
 
 import pytest
 from helpers.configs import FIXTURE_CONFIGS
-from helpers.doctor import DOCTOR_HOST, FAKE_API_KEY, DoctorHome
+from helpers.doctor import DOCTOR_HOST, DoctorHome
+
+from sshsetup.check_ids import CheckId
+from sshsetup.checks.graph import NEEDS
 
 pytestmark = pytest.mark.linux_only
 
@@ -23,14 +26,15 @@ def test_json_is_one_document_on_stdout_and_nothing_else(healthy_home: DoctorHom
     document, end = decoder.raw_decode(run.result.stdout)
     assert run.result.stdout[end:].strip() == ""
     assert document["status"] == "pass" and document["host"] == DOCTOR_HOST
-    assert document["summary"] == {"pass": len(document["checks"]), "warn": 0, "fail": 0}
+    summary = {"pass": len(document["checks"]), "warn": 0, "fail": 0, "skip": 0}
+    assert document["summary"] == summary
     for check in document["checks"]:
-        assert set(check) == {"id", "status", "seen", "fix", "details"}
+        assert set(check) == {"id", "status", "seen", "fix", "details", "needs"}
     ids = [check["id"] for check in document["checks"]]
-    assert ids[:3] == ["openssh.client", "config.accepted", "config.use_keychain"]
+    assert ids[:4] == ["openssh.client", "config.target", "config.accepted", "config.use_keychain"]
     assert ids.index("effective.forwardagent") < ids.index("certificate.agent_forwarding")
-    assert ids.index("credentials.api_key") < ids.index("agent.location")
-    assert FAKE_API_KEY not in run.result.stdout
+    assert ids.index("credentials.api_key") < ids.index("api.credentials")
+    assert ids.index("api.credentials") < ids.index("agent.location")
 
 
 def test_model_host_is_checked_against_the_model_section(healthy_home: DoctorHome) -> None:
@@ -52,7 +56,8 @@ def test_plain_text_names_each_check_and_its_fix_without_colour(healthy_home: Do
     failing = lines.index(next(line for line in lines if line.startswith("FAIL  agent.location")))
     assert lines[failing + 1].startswith('      fix: eval "$(ssh-agent -s)"')
     assert "PASS  effective.forwardagent: yes" in lines
-    assert lines[-1].startswith(f"doctor for {DOCTOR_HOST}: ") and "1 failed" in lines[-1]
+    assert "SKIP  agent.reachable: needs agent.location" in lines
+    assert lines[-1] == f"doctor for {DOCTOR_HOST}: 26 passed, 0 warning(s), 1 failed, 3 skipped"
 
 
 def test_a_host_with_shell_metacharacters_is_refused_cleanly(healthy_home: DoctorHome) -> None:
@@ -85,6 +90,7 @@ def test_a_host_that_is_not_baseten_says_the_block_does_not_apply(
 
     assert run.status("host.baseten") == "warn"
     assert "certificate.present" not in run.checks
+    assert "workload.state" not in run.checks
     assert run.checks["effective.user"]["status"] == "pass"
 
 
@@ -116,3 +122,47 @@ def test_the_go_cli_block_beside_sshsetups_is_named_with_the_hosts_it_serves(
     assert (
         "the sshsetup block serves " + ("no host" if above else "training-job-*") in check["seen"]
     )
+
+
+def test_connect_needs_a_real_host_and_remote_is_its_hidden_old_name(
+    healthy_home: DoctorHome,
+) -> None:
+    for args in (["--connect"], ["--remote"], [DOCTOR_HOST, "--connect"]):
+        result = healthy_home.run("doctor", "--json", *args)
+        assert result.returncode == 2, result
+        error = json.loads(result.stdout)["error"]
+        assert "nothing to connect to" in error["message"]
+        assert (
+            "sshsetup doctor training-job-<job_id>-<node>.ssh.baseten.co --connect"
+            in (error["hint"])
+        )
+    shown = healthy_home.run("doctor", "--help").stdout
+    assert "--connect" in shown and "--check-github" in shown and "--remote" not in shown
+
+
+def test_a_failure_skips_what_depends_on_it_and_the_order_follows_the_graph(
+    healthy_home: DoctorHome,
+) -> None:
+    healthy_home.config.write_text("Host *\n  Compresion yes\n" + healthy_home.config.read_text())
+
+    run = healthy_home.doctor()
+
+    ids = [check["id"] for check in run.report["checks"]]
+    for check in run.report["checks"]:
+        for need in NEEDS.get(CheckId(check["id"]), ()):
+            if need.value in ids:
+                assert ids.index(need.value) < ids.index(check["id"]), (need, check["id"])
+    skipped = run.skipped()
+    assert skipped["effective.user"] == "config.accepted"
+    assert skipped["host.baseten"] == "config.accepted"
+    assert skipped["certificate.present"] == "config.accepted"  # through host.baseten
+    skip = next(c for c in run.report["checks"] if c["id"] == "effective.user")
+    assert skip == {
+        "id": "effective.user",
+        "status": "skip",
+        "seen": "needs config.accepted",
+        "fix": None,
+        "details": {},
+        "needs": "config.accepted",
+    }
+    assert run.report["summary"]["skip"] == len(skipped)

@@ -337,13 +337,20 @@ def test_file_fallback_modes_and_tightening(home: Home) -> None:
 
 
 def test_remote_set_default_and_set_url(home: Home) -> None:
+    unknown = home.run("remote", "set-default", "Staging", "--json")
+    assert unknown.returncode == 3, unknown
+    assert json.loads(unknown.stdout)["error"]["message"].startswith("remote 'staging' is unknown")
+    assert "sshsetup login --remote staging" in unknown.stderr
+    assert not home.paths.settings_file.exists()
+    set_url = home.run("remote", "set-url", "staging", "https://api.staging.example/", "--json")
+    assert set_url.returncode == 0, set_url
+    assert json.loads(set_url.stdout)["api_base_url"] == "https://api.staging.example"
     result = home.run("remote", "set-default", "Staging")
     assert result.returncode == 0, result
     assert "no API key found for remote 'staging'" in result.stderr
     assert home.settings_json["default_remote"] == "staging"
-    set_url = home.run("remote", "set-url", "staging", "https://api.staging.example/", "--json")
-    assert set_url.returncode == 0, set_url
-    assert json.loads(set_url.stdout)["api_base_url"] == "https://api.staging.example"
+    with_key = home.run_with({"BASETEN_API_KEY": KEY}, "remote", "set-default", "elsewhere")
+    assert with_key.returncode == 0, with_key  # a credential for it: known enough
     unset = home.run("remote", "set-url", "staging", "--unset", "--json")
     assert json.loads(unset.stdout)["api_base_url"] == "https://api.baseten.co"
     neither = home.run("remote", "set-url", "staging")

@@ -153,8 +153,19 @@ def test_a_config_given_once_is_followed_by_status_doctor_and_remove(ssh_home: H
     assert f"config:   {other} (remembered)" in status
     assert "lines 3-" in status  # the block is found in the remembered file
     doctor = json.loads(home.run("doctor", "--json").stdout)
-    accepted = next(c for c in doctor["checks"] if c["id"] == "config.accepted")
-    assert str(other) in accepted["seen"] and "remembered" in accepted["seen"]
+    target = next(c for c in doctor["checks"] if c["id"] == "config.target")
+    assert target["status"] == "fail", target  # a plain ssh does not read it
+    assert (
+        f"sshsetup manages {other} (remembered from `sshsetup setup --config`)" in (target["seen"])
+    )
+    assert f"reads {home.config}" in target["seen"]
+    assert f"or add `Include {other}` as the first line of {home.config}" in target["fix"]
+    home.config.write_text(f"Include {other}\n")  # the Include way: now ssh reads it
+    home.config.chmod(0o600)
+    doctor = json.loads(home.run("doctor", "--json").stdout)
+    target = next(c for c in doctor["checks"] if c["id"] == "config.target")
+    assert target["status"] == "pass" and f"which includes {other}" in target["seen"]
+    home.config.unlink()
     removed = ok(home.run("remove")).stdout
     assert f"took the sshsetup block out of {other}" in removed
     assert other.read_bytes() == USER_CONFIG and not home.config.exists()
@@ -176,8 +187,12 @@ def test_a_passwd_home_that_is_not_home_gets_the_block(
     status = ok(home.run("status")).stdout
     assert f"config:   {ssh_reads}\n" in status and note in status
     doctor = json.loads(home.run("doctor", "--json").stdout)
-    accepted = next(c for c in doctor["checks"] if c["id"] == "config.accepted")
-    assert note in accepted["seen"]
+    target = next(c for c in doctor["checks"] if c["id"] == "config.target")
+    assert target["status"] == "pass"
+    assert target["seen"] == (
+        f"ssh reads {ssh_reads} (your passwd entry's home; $HOME is {home.home}), the file "
+        "sshsetup manages"
+    )
 
 
 def test_a_config_setup_cannot_write_exits_3_and_prints_the_block(home: Home) -> None:
@@ -230,12 +245,13 @@ def test_status_and_doctor_name_a_missing_python(home: Home, tmp_path: Path) -> 
     assert f"python:   {python} (missing: run `sshsetup setup`)" in status
     doctor = json.loads(home.run("doctor", "--json").stdout)
     checks = {check["id"]: check for check in doctor["checks"]}
-    runtime = checks["block.runtime"]
+    runtime = checks["connect.runtime"]
     assert runtime["status"] == "fail" and str(python) in runtime["seen"]
-    assert "sshsetup setup" in runtime["fix"]
-    # The guard keeps the block applying: nothing else is blamed.
+    assert runtime["fix"].startswith("sshsetup setup --python auto")  # it was remembered
+    # Nothing else is blamed: what needs the runtime is skipped.
     effective = [check for id_, check in checks.items() if id_.startswith("effective.")]
-    assert effective and all(check["status"] != "fail" for check in effective)
+    assert effective and all(check["needs"] == "connect.runtime" for check in effective)
+    assert [c["id"] for c in doctor["checks"] if c["status"] == "fail"][0] == "connect.runtime"
 
 
 def test_status_and_doctor_name_a_missing_runtime(home: Home) -> None:
@@ -245,7 +261,7 @@ def test_status_and_doctor_name_a_missing_runtime(home: Home) -> None:
     status = json.loads(ok(home.run("status", "--json")).stdout)
     assert status["runtime"]["complete"] is False and status["runtime"]["python_present"]
     doctor = json.loads(home.run("doctor", "--json").stdout)
-    check = next(c for c in doctor["checks"] if c["id"] == "block.runtime")
+    check = next(c for c in doctor["checks"] if c["id"] == "connect.runtime")
     assert check["status"] == "fail" and "is incomplete" in check["seen"]
     ok(home.run("setup"))
     assert runtime.complete()

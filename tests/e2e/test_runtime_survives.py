@@ -136,5 +136,5 @@ def test_doctor_names_the_missing_runtime_as_a_real_process(home: Home) -> None:
     shutil.rmtree(home.paths.runtime_dir / str(Runtime(home.paths.runtime_dir).current()))
     doctor = home.run_process("doctor", "--json")
     checks = {check["id"]: check for check in json.loads(doctor.stdout)["checks"]}
-    assert checks["block.runtime"]["status"] == "fail"
-    assert "sshsetup setup" in checks["block.runtime"]["fix"]
+    assert checks["connect.runtime"]["status"] == "fail"
+    assert "sshsetup setup" in checks["connect.runtime"]["fix"]

@@ -120,6 +120,8 @@ def test_grammar_placement_and_sandbox_agree_with_the_workload_table() -> None:
             baseten.SIGN_MODEL_PATH,
             baseten.ENVIRONMENT_PATH,
             baseten.MODELS_PATH,
+            baseten.DEPLOYMENT_PATH,
+            baseten.USERS_ME_PATH,
             baseten.TRAINING_JOB_PATH,
             baseten.AUTH_CODES_PATH,
             baseten.SESSION_PATH,

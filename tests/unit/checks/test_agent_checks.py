@@ -9,9 +9,11 @@ from pathlib import Path
 
 import pytest
 from helpers.agents import RunningAgent, make_key, start_agent, stop_agent
+from helpers.checks import agent_results
 
+from sshsetup.agent.keys import public_key_fingerprint
 from sshsetup.check_result import CheckResult, Status, exit_code_for
-from sshsetup.checks.agent import collect_agent_checks
+from sshsetup.checks.git_keys import GitKey
 from sshsetup.exit_codes import ExitCode
 from sshsetup.openssh import effective_settings
 from sshsetup.paths import Paths
@@ -21,13 +23,17 @@ pytestmark = pytest.mark.linux_only
 
 
 def checks(
-    paths: Paths, env: dict[str, str], effective: dict[str, list[str]] | None = None
+    paths: Paths,
+    env: dict[str, str],
+    effective: dict[str, list[str]] | None = None,
+    git: list[GitKey] | None = None,
 ) -> dict[str, CheckResult]:
     platform = platform_for("Linux", run_command, {"HOME": str(paths.home), **env})
-    return {
-        result.id: result
-        for result in collect_agent_checks(platform, paths, effective or {}, timeout=1)
-    }
+    return agent_results(platform, paths, effective, git or [], timeout=1)
+
+
+def git_key(path: Path) -> GitKey:
+    return GitKey(path, public_key_fingerprint(Path(f"{path}.pub")), "a default key")
 
 
 def ssh_g(config: Path, env: dict[str, str]) -> dict[str, list[str]]:
@@ -46,7 +52,9 @@ def test_no_agent_configured_fails_with_the_command_that_starts_one(agent_paths:
     assert results["agent.location"].status is Status.FAIL
     assert "no agent configured" in results["agent.location"].seen
     assert 'eval "$(ssh-agent -s)"' in (results["agent.location"].fix or "")
-    assert "agent.reachable" not in results
+    for check_id in ("agent.reachable", "agent.identities", "agent.key_count"):
+        assert results[check_id].status is Status.SKIP
+        assert results[check_id].needs == "agent.location"
     assert exit_code_for(results.values()) is ExitCode.CHECK_FAIL
 
 
@@ -86,16 +94,39 @@ def test_plain_file_as_agent_is_told_apart(agent_paths: Paths, tmp_path: Path) -
     assert (result.status, result.details["reason"]) == (Status.FAIL, "not_socket")
 
 
-def test_empty_agent_fails_with_ssh_add_of_the_sshsetup_key(
+def test_empty_agent_fails_with_ssh_add_of_the_key_used_for_git_never_sshsetups(
     agent_paths: Paths, empty_agent: RunningAgent
 ) -> None:
-    results = checks(agent_paths, {"SSH_AUTH_SOCK": str(empty_agent.socket)})
+    agent_paths.key_dir.mkdir(mode=0o700)
+    make_key(agent_paths.key_file)
+    user_key = make_key(agent_paths.ssh_dir / "id_ed25519")
+    env = {"SSH_AUTH_SOCK": str(empty_agent.socket)}
+    results = checks(agent_paths, env, git=[git_key(user_key)])
     assert results["agent.reachable"].status is Status.PASS
     assert results["agent.identities"].status is Status.FAIL
-    assert (
-        results["agent.identities"].fix
-        == f"ssh-add {agent_paths.key_file}  (or: sshsetup agent add)"
-    )
+    fix = results["agent.identities"].fix or ""
+    assert fix.startswith(f"ssh-add {user_key}  (or: sshsetup agent add)")
+    assert str(agent_paths.key_file) not in fix
+    nothing = checks(agent_paths, env)["agent.identities"].fix or ""
+    assert nothing.startswith("ssh-add <the key GitHub knows>")
+    assert str(agent_paths.key_file) not in nothing
+
+
+def test_only_the_baseten_key_in_the_agent_while_git_needs_another_fails(
+    agent_paths: Paths, empty_agent: RunningAgent
+) -> None:
+    agent_paths.key_dir.mkdir(mode=0o700)
+    empty_agent.add(make_key(agent_paths.key_file, "sshsetup@laptop"))
+    user_key = make_key(agent_paths.ssh_dir / "id_ed25519", "me@laptop")
+    env = {"SSH_AUTH_SOCK": str(empty_agent.socket)}
+    result = checks(agent_paths, env, git=[git_key(user_key)])["agent.identities"]
+    assert result.status is Status.FAIL
+    assert f"none of them is a key you use for git ({user_key})" in result.seen
+    assert (result.fix or "").startswith(f"ssh-add {user_key}")
+    empty_agent.add(user_key)
+    loaded = checks(agent_paths, env, git=[git_key(user_key)])["agent.identities"]
+    assert loaded.status is Status.PASS
+    assert f"{user_key} (a default key) is in it" in loaded.seen
 
 
 def test_loaded_keys_are_matched_to_key_files_on_disk(

@@ -1,4 +1,4 @@
-"""`doctor --remote`'s verdict (sshsetup.checks.remote): which link of the agent forwarding
+"""`doctor --connect`'s verdict (sshsetup.checks.remote): which link of the agent forwarding
 chain broke (docs/agent.md#verifying-forwarding-on-the-remote-host,
 docs/agent.md#diagnosis-ladder-for-agent-forwarding)."""
 
@@ -67,3 +67,24 @@ def test_an_unreachable_host_fails_remote_connect_with_sshs_last_word() -> None:
     (result,) = remote_checks("h", probe, AGENT_OK, True, True)
     assert (result.id, result.status) == ("remote.connect", Status.FAIL)
     assert result.seen.endswith("ssh: connect to host h port 22: Connection refused")
+
+
+def test_the_connect_paths_own_lines_come_first_and_give_the_fix() -> None:
+    stderr = (
+        "kex_exchange_identification: Connection closed by remote host\n"
+        "sshsetup: cannot get a session for h: the API at a:1 refused the connection "
+        "(hint: check the remote's API URL and BASETEN_BASE_URL; is the service up?)\n"
+        "Connection closed by UNKNOWN port 65535\n"
+    )
+    (result,) = remote_checks("h", RemoteProbe(255, "", stderr), AGENT_OK, True, True)
+    lines = result.seen.splitlines()
+    assert lines[0] == "could not run a command on h:"
+    assert lines[1].startswith("sshsetup: cannot get a session for h")
+    assert lines[2:] == [
+        "kex_exchange_identification: Connection closed by remote host",
+        "Connection closed by UNKNOWN port 65535",
+    ]
+    assert (result.fix or "").startswith(
+        "check the remote's API URL and BASETEN_BASE_URL; is the service up?\n"
+    )
+    assert result.details["sshsetup"] == [lines[1]]

@@ -66,7 +66,8 @@ def test_an_error_body_echoing_the_key_is_redacted(body: object) -> None:
     with HostileApi(lambda request: json_answer(body, 401)) as api:
         error = failure(api)
     assert isinstance(error, ApiError)
-    assert "rejected the API key of remote 'dev' (HTTP 401:" in error.message
+    assert "rejected the API key of remote 'dev' from BASETEN_API_KEY (HTTP 401:" in error.message
+    assert error.hint.startswith("set BASETEN_API_KEY to a valid API key")
     assert http.REDACTED in error.message
 
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from helpers.checks import agent_results
 from helpers.recordings import RecordedRunner, ok, recorded
 
 from sshsetup.check_result import CheckResult, Status
-from sshsetup.checks.agent import collect_agent_checks
 from sshsetup.paths import Paths
 from sshsetup.platforms import platform_for
 from sshsetup.platforms.windows import WindowsPlatform, parse_icacls, parse_service
@@ -229,7 +229,7 @@ def test_windows_uses_the_pipe_when_ssh_auth_sock_is_unset(tmp_path: Path) -> No
             **SYSTEM32_SSH_FIRST,
         }
     )
-    results = by_id(collect_agent_checks(platform, paths, {}, timeout=0.5))
+    results = agent_results(platform, paths, timeout=0.5)
     assert results["agent.location"].details["address"] == "\\\\.\\pipe\\openssh-ssh-agent"
     reachable = results["agent.reachable"]  # the pipe does not exist: the service is stopped
     assert (reachable.status, reachable.details["reason"]) == (Status.FAIL, "missing")
@@ -245,7 +245,7 @@ def test_windows_flags_a_unix_style_ssh_auth_sock_left_by_git_bash(tmp_path: Pat
         },
         SSH_AUTH_SOCK="/tmp/ssh-XXXXabc/agent.1234",
     )
-    reachable = by_id(collect_agent_checks(platform, paths, {}, timeout=0.5))["agent.reachable"]
+    reachable = agent_results(platform, paths, timeout=0.5)["agent.reachable"]
     assert reachable.status is Status.FAIL
     assert "Unix-style path" in reachable.seen
     assert (reachable.fix or "").startswith("PowerShell: Remove-Item Env:SSH_AUTH_SOCK")
