@@ -146,7 +146,7 @@ class _Doctor:
             [CheckId.CONFIG_ACCEPTED, CheckId.CONFIG_USE_KEYCHAIN], lambda: self._config(version)
         )
         self._block()
-        run.step(EFFECTIVE_CHECK_IDS, self._effective)
+        run.step(self._effective_ids(), self._effective)
         run.step([CheckId.HOST_BASETEN], lambda: [host_check(self.host, self.target)])
         if workload_matching(self.target) is not None:
             run.step(
@@ -193,6 +193,13 @@ class _Doctor:
         run.step([CheckId.BLOCK_CURRENT], lambda: [block_current_check(state)])
         run.step([CheckId.BLOCK_OTHER_CLIENTS], lambda: [other_clients_check(state)])
         run.step([CheckId.BLOCK_SHADOWING], lambda: [shadowing_check(state)])
+
+    def _effective_ids(self) -> tuple[CheckId, ...]:
+        """The effective.* checks this machine reports (effective.usekeychain only where
+        UseKeychain is asked for or in effect), so a SKIP names no check that never runs."""
+        if self.settings.options.use_keychain or "usekeychain" in self.effective:
+            return EFFECTIVE_CHECK_IDS
+        return tuple(i for i in EFFECTIVE_CHECK_IDS if i is not CheckId.EFFECTIVE_USEKEYCHAIN)
 
     def _effective(self) -> list[CheckResult]:
         ctx, paths, state = self.ctx, self.ctx.paths, self.state

@@ -536,6 +536,7 @@ def test_runtime_deleted(healthy_home: DoctorHome) -> None:
     skipped = run.skipped()
     assert skipped["block.current"] == "connect.runtime"
     assert all(skipped[f"effective.{key}"] == "connect.runtime" for key in ("user", "proxycommand"))
+    assert "effective.usekeychain" not in skipped  # it never runs here: no SKIP names it
     assert [c["id"] for c in run.report["checks"] if c["status"] == "fail"] == ["connect.runtime"]
     healthy_home.run_fix(check["fix"])
     assert_fixed(healthy_home, "connect.runtime")
