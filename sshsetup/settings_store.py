@@ -32,11 +32,15 @@ def edit_settings(paths: Paths, change: Callable[[Settings], Settings]) -> Setti
     return updated
 
 
-def with_remote(settings: Settings, remote: str, base_url: object = KEEP) -> Settings:
-    """``settings`` with ``remote`` recorded, its base_url set unless KEEP."""
+def with_remote(
+    settings: Settings, remote: str, base_url: object = KEEP, api_key_in_keyring: object = KEEP
+) -> Settings:
+    """``settings`` with ``remote`` recorded, its base_url and keyring record set unless KEEP."""
     remotes = dict(settings.remotes)
     entry = remotes.get(remote, Remote())
     if base_url is not KEEP:
         entry = replace(entry, base_url=base_url if isinstance(base_url, str) else None)
+    if isinstance(api_key_in_keyring, bool):
+        entry = replace(entry, api_key_in_keyring=api_key_in_keyring)
     remotes[remote] = entry
     return replace(settings, remotes=remotes)

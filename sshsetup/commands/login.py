@@ -118,7 +118,12 @@ def run(ctx: Context, request: Request) -> Outcome[LoginResult]:
     settings = edit_settings(
         paths,
         lambda current: replace(
-            with_remote(current, remote, base_url if base_url is not None else KEEP),
+            with_remote(
+                current,
+                remote,
+                base_url if base_url is not None else KEEP,
+                api_key_in_keyring=True if stored_in == STORE_KEYRING else KEEP,
+            ),
             default_remote=remote if request.make_default else current.default_remote,
         ),
     )

@@ -11,13 +11,14 @@ from dataclasses import dataclass
 from sshsetup.connect.credentials import api_key_source
 from sshsetup.connect.file_lock import file_lock
 from sshsetup.connect.remotes import normalize_remote_name
-from sshsetup.connect.settings import load_settings
+from sshsetup.connect.settings import Settings, load_settings
 from sshsetup.context import Context
 from sshsetup.credentials.keyring_store import delete_from_keyring
 from sshsetup.credentials.plaintext_store import delete_plaintext_key
 from sshsetup.credentials.remotes_known import known_remotes
 from sshsetup.errors import UsageError
 from sshsetup.results import Outcome, Result
+from sshsetup.settings_store import edit_settings, with_remote
 
 
 @dataclass(frozen=True)
@@ -61,8 +62,13 @@ def run(ctx: Context, request: Request) -> Outcome[LogoutResult]:
             names = [normalize_remote_name(request.remote or settings.default_remote)]
         removed: dict[str, list[str]] = {}
         notes: list[str] = []
+        emptied: list[str] = []  # remotes the keyring holds no key of now
         for name in names:
-            removed[name] = _log_out(ctx, name, notes)
+            removed[name], keyring_empty = _log_out(ctx, name, notes)
+            if keyring_empty and settings.api_key_in_keyring(name):
+                emptied.append(name)
+    if emptied:
+        edit_settings(paths, lambda current: _forget_keyring_keys(current, emptied))
     still = {}
     for name in names:
         left = api_key_source(name, paths.credential_files, ctx.env)
@@ -78,7 +84,8 @@ def run(ctx: Context, request: Request) -> Outcome[LogoutResult]:
     return Outcome(LogoutResult(removed, still, notes))
 
 
-def _log_out(ctx: Context, remote: str, notes: list[str]) -> list[str]:
+def _log_out(ctx: Context, remote: str, notes: list[str]) -> tuple[list[str], bool]:
+    """(the stores the key was removed from, whether the keyring holds none now)."""
     removed: list[str] = []
     from_keyring, note = delete_from_keyring(remote)
     if from_keyring:
@@ -87,4 +94,10 @@ def _log_out(ctx: Context, remote: str, notes: list[str]) -> list[str]:
         notes.append(note)
     if delete_plaintext_key(ctx.paths.plaintext_keys_file, remote):
         removed.append("file")
-    return removed
+    return removed, note is None
+
+
+def _forget_keyring_keys(settings: Settings, remotes: list[str]) -> Settings:
+    for remote in remotes:
+        settings = with_remote(settings, remote, api_key_in_keyring=False)
+    return settings

@@ -54,7 +54,9 @@ def run(ctx: Context, request: Request) -> Outcome[RemoteListResult]:
             base_url=settings.remotes.get(name, Remote()).base_url,
             api_base_url=api_base_url(name, None, paths.settings_file, ctx.env),
             allowed_proxy_hosts=settings.remotes.get(name, Remote()).allowed_proxy_hosts,
-            api_key=api_key_source(name, paths.credential_files, ctx.env),
+            api_key=api_key_source(
+                name, paths.credential_files, ctx.env, settings.api_key_in_keyring(name)
+            ),
         )
         for name in known_remotes(paths, settings, ctx.say)
     ]

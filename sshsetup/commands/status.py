@@ -91,6 +91,9 @@ def _credential_text(source: KeySource) -> str:
 
 
 def run(ctx: Context, request: Request) -> Outcome[StatusResult]:
-    remote = load_settings(ctx.paths.settings_file).default_remote
-    credential = api_key_source(remote, ctx.paths.credential_files, ctx.env)
+    settings = load_settings(ctx.paths.settings_file)
+    remote = settings.default_remote
+    credential = api_key_source(
+        remote, ctx.paths.credential_files, ctx.env, settings.api_key_in_keyring(remote)
+    )
     return Outcome(StatusResult(read_install_state(ctx), credential))

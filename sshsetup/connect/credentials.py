@@ -133,9 +133,21 @@ class CredentialFiles:
     keyring_site: str | None = None
 
 
-def api_key_source(remote: str, files: CredentialFiles, env: Mapping[str, str]) -> KeySource:
-    """Where ``look_up`` finds the credential (and why earlier sources had none)."""
-    return look_up(remote, files, env)[1]
+KEYRING_AS_RECORDED = "as `sshsetup login` recorded it; `sshsetup doctor` reads it"
+
+
+def api_key_source(
+    remote: str, files: CredentialFiles, env: Mapping[str, str], keyring_record: bool | None = None
+) -> KeySource:
+    """Where ``look_up`` finds the credential (and why earlier sources had none).
+
+    ``keyring_record`` (status, remote list) answers for sshsetup's own keyring entry without
+    opening the keyring, whose import and backend discovery cost more than the rest of the
+    command (docs/keyring-storage.md#what-status-reads): True, login stored the key there;
+    False, the lookup goes on with the next source. None opens the keyring."""
+    if keyring_record:
+        return KeySource(remote, "keyring", KEYRING_AS_RECORDED, (), API_KEY)
+    return look_up(remote, files, env, open_keyring=keyring_record is None)[1]
 
 
 def missing_credential(source: KeySource) -> NotLoggedIn:
@@ -161,7 +173,7 @@ def missing_credential(source: KeySource) -> NotLoggedIn:
 
 
 def look_up(
-    remote: str, files: CredentialFiles, env: Mapping[str, str]
+    remote: str, files: CredentialFiles, env: Mapping[str, str], open_keyring: bool = True
 ) -> tuple[Credential | None, KeySource]:
     """The credential for ``remote`` from the first source in LOOKUP_ORDER that has one, and
     where it was found (or, when none was, why each source had none)."""
@@ -177,10 +189,13 @@ def look_up(
         origin = KeySource(remote, source, location, tuple(notes), API_KEY)
         return Credential(key.strip(), "Api-Key", origin), origin
 
-    keyring_name, key = _keyring_lookup(remote, files.keyring_site, notes)
-    hit = found("keyring", keyring_name, key)
-    if hit:
-        return hit
+    if open_keyring:
+        keyring_name, key = _keyring_lookup(remote, files.keyring_site, notes)
+        hit = found("keyring", keyring_name, key)
+        if hit:
+            return hit
+    else:
+        notes.append("keyring: not opened (`sshsetup login` stored no key there)")
 
     keys_file = files.plaintext_keys_file
     try:

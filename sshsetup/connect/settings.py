@@ -48,11 +48,16 @@ class Remote:
     base_url: str | None = None  # None: BASETEN_BASE_URL, else https://api.baseten.co
     # Proxy hosts (and their subdomains) accepted besides the API's own domain (proxy_policy).
     allowed_proxy_hosts: list[str] = field(default_factory=list)
+    # `sshsetup login` stored the key in the keyring (logout clears it): what status and
+    # remote list say without opening the keyring (docs/keyring-storage.md#what-status-reads).
+    api_key_in_keyring: bool = False
 
     def __post_init__(self) -> None:
         hosts = self.allowed_proxy_hosts
         if not isinstance(hosts, list) or not all(isinstance(host, str) for host in hosts):
             raise TypeError("allowed_proxy_hosts must be a list of host names")
+        if not isinstance(self.api_key_in_keyring, bool):
+            raise TypeError("api_key_in_keyring must be true or false")
 
 
 @dataclass
@@ -65,6 +70,12 @@ class Settings:
     python: str | None = None  # `setup --python`; None: sshsetup chooses (sshsetup.interpreter)
     ssh_config: str | None = None  # `setup --config` other than ssh's own; None: ssh's own
     created_config: str | None = None  # an ssh config setup created: remove deletes it if empty
+
+    def api_key_in_keyring(self, remote: str) -> bool:
+        """Whether `sshsetup login` stored ``remote``'s key in the keyring (and no logout
+        took it out since)."""
+        entry = self.remotes.get(remote)
+        return entry is not None and entry.api_key_in_keyring
 
     def key_path(self, default_key_file: Path) -> Path:
         """The key the block and the connect path use: the one chosen, else the default."""

@@ -11,9 +11,11 @@ import json
 import stat
 
 import pytest
-from helpers.cli import CliResult
+from helpers.cli import CliResult, run_process
 from helpers.homes import Home
 from helpers.keyrings import REFUSING_BACKEND
+
+from sshsetup.connect.credentials import KEYRING_AS_RECORDED
 
 KEY = "sk-test.RECOGNISABLE0KEY0VALUE0001"
 DEV_KEY = "sk-test.DEVREMOTE0KEY0VALUE0002"
@@ -62,8 +64,12 @@ def test_several_remotes_with_their_own_keys_and_urls(home: Home) -> None:
     settings = home.settings_json
     assert settings["default_remote"] == "baseten"
     assert settings["remotes"] == {
-        "baseten": {"base_url": None, "allowed_proxy_hosts": []},
-        "dev": {"base_url": "https://api.dev.example", "allowed_proxy_hosts": []},
+        "baseten": {"base_url": None, "allowed_proxy_hosts": [], "api_key_in_keyring": True},
+        "dev": {
+            "base_url": "https://api.dev.example",
+            "allowed_proxy_hosts": [],
+            "api_key_in_keyring": True,
+        },
     }
     listed = home.run("remote", "list", "--json")
     assert listed.returncode == 0, listed
@@ -379,3 +385,39 @@ def test_no_command_path_ever_shows_the_key(home: Home) -> None:
     for result in runs:
         assert_no_key(result, KEY)
         assert "Traceback" not in result.stderr, result
+
+
+def imported_modules(result: CliResult) -> set[str]:
+    """The modules a process run with PYTHONPROFILEIMPORTTIME=1 imported."""
+    return {
+        line.rsplit("|", 1)[1].strip()
+        for line in result.stderr.splitlines()
+        if line.startswith("import time:") and "|" in line
+    }
+
+
+def test_status_and_remote_list_say_keyring_from_logins_record_without_opening_it(
+    home: Home,
+) -> None:
+    """Opening the keyring costs more than the rest of status (its import and backend
+    discovery): status and remote list answer from what login recorded; logout clears it."""
+    assert login(home, KEY).returncode == 0
+    traced = run_process(home.env_with({"PYTHONPROFILEIMPORTTIME": "1"}), "status", "--json")
+
+    assert traced.returncode == 0, traced
+    credential = json.loads(traced.stdout)["credential"]
+    assert (credential["source"], credential["location"]) == ("keyring", KEYRING_AS_RECORDED)
+    assert "sshsetup.connect.settings" in imported_modules(traced)  # the trace works
+    assert not {m for m in imported_modules(traced) if m.split(".")[0] == "keyring"}
+    listed = json.loads(home.run("remote", "list", "--json").stdout)["remotes"]
+    assert listed[0]["api_key"]["location"] == KEYRING_AS_RECORDED
+
+    assert home.run("logout").returncode == 0
+    assert home.settings_json["remotes"] == {
+        "baseten": {"base_url": None, "allowed_proxy_hosts": [], "api_key_in_keyring": False}
+    }
+    after = json.loads(home.run("status", "--json").stdout)["credential"]
+    assert after["source"] is None
+    assert "keyring: not opened (`sshsetup login` stored no key there)" in after["notes"]
+    with_env = json.loads(home.run_with({"BASETEN_API_KEY": KEY}, "status", "--json").stdout)
+    assert with_env["credential"]["source"] == "env"
