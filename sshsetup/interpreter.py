@@ -83,10 +83,12 @@ def choose_interpreter(remembered: str | None, env: Mapping[str, str]) -> Interp
 
 def stable_name(path: Path, env: Mapping[str, str]) -> Path:
     """The name of ``path`` that survives upgrades (docs/python-interpreters.md#stable-names):
-    a ``python3``/``python`` on PATH, else in its own directory, that is the same file; else
-    Homebrew's ``opt/`` link for a Cellar path; else ``path`` itself."""
+    a ``python3``/``python`` on PATH outside a virtual environment (an activated venv's
+    ``bin/python3`` is a link to the same file, and goes with the venv), else in its own
+    directory, that is the same file; else Homebrew's ``opt/`` link for a Cellar path; else
+    ``path`` itself."""
     for candidate in [*_on_path(env), *(path.parent / name for name in NAMES)]:
-        if samefile(candidate, path):
+        if samefile(candidate, path) and not in_virtualenv(candidate):
             return candidate
     cellar = _CELLAR.match(path.as_posix())
     if cellar:

@@ -4,6 +4,7 @@ package that declares another version."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -50,8 +51,11 @@ class Venv:
     def run(
         self, env: dict[str, str], *args: str, input_text: str = ""
     ) -> subprocess.CompletedProcess[str]:
-        """The venv's own `sshsetup` command, from outside the checkout, PYTHONPATH unset."""
+        """The venv's own `sshsetup` command, from outside the checkout, PYTHONPATH unset, as
+        in an activated venv (its bin first on PATH, so its python3 is the first one found)."""
         clean = {name: value for name, value in env.items() if name != "PYTHONPATH"}
+        clean["PATH"] = os.pathsep.join([str(self.sshsetup.parent), env.get("PATH", "")])
+        clean["VIRTUAL_ENV"] = str(self.directory)
         return subprocess.run(
             [str(self.sshsetup), *args], capture_output=True, text=True, env=clean,
             input=input_text, cwd=self.directory.parent, timeout=120, check=False,

@@ -81,6 +81,18 @@ def test_a_python3_on_path_that_is_the_same_file_is_preferred(tmp_path: Path) ->
     assert stable_name(REAL_PYTHON, {"PATH": str(linked.parent)}) == linked
 
 
+def test_an_activated_venvs_python3_is_not_the_stable_name(tmp_path: Path) -> None:
+    """An activated venv puts its bin/python3 (a link to the base interpreter) first on PATH:
+    naming it would break ssh when the venv goes."""
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True)
+    (venv / "pyvenv.cfg").write_text(f"home = {REAL_PYTHON.parent}\n")
+    (venv / "bin" / "python3").symlink_to(REAL_PYTHON)
+    named = stable_name(REAL_PYTHON, {"PATH": str(venv / "bin")})
+    assert named != venv / "bin" / "python3" and os.path.samefile(named, REAL_PYTHON)
+    assert not in_virtualenv(named)
+
+
 def test_a_shim_script_on_path_is_not_an_interpreter(tmp_path: Path) -> None:
     shim = executable(tmp_path / "shims" / "python3", '#!/usr/bin/env bash\nexec python3 "$@"\n')
     assert not is_binary(shim) and is_binary(REAL_PYTHON)
