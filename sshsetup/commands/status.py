@@ -7,7 +7,7 @@ from typing import Any
 
 from sshsetup.connect.certfile import format_time
 from sshsetup.connect.credentials import KeySource, api_key_source
-from sshsetup.connect.settings import load_settings
+from sshsetup.connect.settings import BlockOptions, load_settings
 from sshsetup.context import Context
 from sshsetup.install_state import InstallState, read_install_state
 from sshsetup.paths import SSH_DEFAULT
@@ -38,11 +38,7 @@ class StatusResult(Result):
         else:
             current = "current" if block.current else "out of date (run `sshsetup setup`)"
             out.append(f"block:    lines {block.first_line}-{block.last_line}, {current}")
-        enabled = [name for name, on in vars(state.options).items() if on]
-        out.append(
-            "options:  "
-            + (", ".join(enabled) or "none (no ForwardAgent, AddKeysToAgent, UseKeychain)")
-        )
+        out.append(f"options:  {_options_text(state.options)}")
         out.append(f"margin:   {state.refresh_margin_seconds} s before a certificate expires")
         key = state.key
         if not key.present:
@@ -79,6 +75,21 @@ class StatusResult(Result):
         out.extend(f"warning:  {finding}" for finding in state.findings)
         out.extend(f"note:     {note}" for note in state.notes)
         return "\n".join(out)
+
+
+def _options_text(options: BlockOptions) -> str:
+    flags = [
+        keyword
+        for keyword, on in (
+            ("ForwardAgent", options.forward_agent),
+            ("AddKeysToAgent", options.add_keys_to_agent),
+            ("UseKeychain", options.use_keychain),
+        )
+        if on
+    ]
+    seconds = options.keepalive_seconds
+    keepalives = f"keepalives every {seconds} s" if seconds else "no keepalives"
+    return f"{', '.join(flags) or 'no ForwardAgent, AddKeysToAgent, UseKeychain'}; {keepalives}"
 
 
 def _credential_text(source: KeySource) -> str:

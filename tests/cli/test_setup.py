@@ -142,8 +142,13 @@ def test_keepalives_are_on_by_default_remembered_and_can_be_turned_off(home: Hom
         assert effective.value("serveraliveinterval") == "15"
         assert effective.value("serveralivecountmax") == "3"
     assert home.ssh_g("build").value("serveraliveinterval") == "0"  # other hosts untouched
-    ok(home.run("setup", "--keepalive", "30"))
+    assert (
+        "options:  no ForwardAgent, AddKeysToAgent, UseKeychain; keepalives every 15 s"
+        in ok(home.run("status")).stdout
+    )
+    ok(home.run("setup", "--keepalive", "30", "--forward-agent"))
     assert "already up to date" in ok(home.run("setup")).stdout  # remembered
+    assert "options:  ForwardAgent; keepalives every 30 s" in ok(home.run("status")).stdout
     assert home.ssh_g(TRAINING_HOST).value("serveraliveinterval") == "30"
     assert home.settings_json["options"]["keepalive_seconds"] == 30  # type: ignore[index]
     ok(home.run("setup", "--keepalive", "off"))
@@ -151,6 +156,7 @@ def test_keepalives_are_on_by_default_remembered_and_can_be_turned_off(home: Hom
     assert effective.value("serveraliveinterval") == "0"
     assert "ServerAlive" not in home.config.read_text()
     assert json.loads(ok(home.run("status", "--json")).stdout)["options"]["keepalive_seconds"] == 0
+    assert "options:  ForwardAgent; no keepalives" in ok(home.run("status")).stdout
 
 
 @pytest.mark.parametrize("value", ["-5", "fast", "1.5", "3601"])
