@@ -69,9 +69,27 @@ class RemoveResult(Result):
 
 
 def run(ctx: Context, request: Request) -> Outcome[RemoveResult]:
-    # A dry run writes nothing, so it needs no lock (and works while setup holds it).
-    with contextlib.nullcontext() if request.dry_run else file_lock(ctx.paths.lock_file):
-        return Outcome(_remove(ctx, request))
+    paths = ctx.paths
+    # A dry run, or a remove with nothing to take out or forget, writes nothing: it needs no
+    # lock (works while setup holds it, and leaves no state directory behind).
+    writes = not request.dry_run and (
+        _has_something_to_remove(paths) or (request.purge and bool(_purgeable(paths)))
+    )
+    with file_lock(paths.lock_file) if writes else contextlib.nullcontext():
+        result = _remove(ctx, request)
+    if writes and request.purge:
+        # Last, outside the lock: its file, and the state directory unless backups are in it.
+        with contextlib.suppress(OSError):
+            paths.lock_file.unlink()
+            paths.lock_file.parent.rmdir()
+    return Outcome(result)
+
+
+def _has_something_to_remove(paths: Paths) -> bool:
+    """A block in the config, or a config setup created (remembered in the settings)."""
+    config = read_config(paths.ssh_config)
+    block = strip_block(config.text, str(paths.ssh_config)).position is not None
+    return block or load_settings(paths.settings_file).created_config is not None
 
 
 def _remove(ctx: Context, request: Request) -> RemoveResult:
@@ -120,6 +138,8 @@ def _remove(ctx: Context, request: Request) -> RemoveResult:
         for directory in (paths.key_dir, paths.settings_dir):
             with contextlib.suppress(OSError):
                 directory.rmdir()  # only when sshsetup's files were all it held
+        # The backups kept, this run's included.
+        result = replace(result, kept=[paths.backup_dir] if paths.backup_dir.is_dir() else [])
     return result
 
 

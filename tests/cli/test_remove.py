@@ -73,3 +73,16 @@ def test_purge_says_what_it_keeps(home: Home) -> None:
     text = ok(home.run("remove", "--purge")).stdout
     assert "kept: API keys (`sshsetup logout --all` deletes them)" in text
     assert str(home.paths.runtime_dir) in text
+    # this run's backup of the config it deleted is named; the lock file went last
+    assert f"backups of your ssh config in {home.paths.backup_dir}" in text
+    assert not home.paths.lock_file.exists()
+    assert [p.name for p in home.paths.state_dir.iterdir()] == ["backups"]
+
+
+@pytest.mark.parametrize("args", [(), ("--purge",)])
+def test_remove_where_nothing_is_installed_creates_nothing(
+    home: Home, args: tuple[str, ...]
+) -> None:
+    before = sorted(home.home.rglob("*"))
+    assert "nothing to remove" in ok(home.run("remove", *args)).stdout
+    assert sorted(home.home.rglob("*")) == before
