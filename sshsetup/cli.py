@@ -16,7 +16,7 @@ import importlib
 import os
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, Protocol
@@ -707,7 +707,31 @@ def doctor(
     )
 
 
+COMPLETION_VARIABLE = "_SSHSETUP_COMPLETE"  # typer's, from the program name
+
+
 def main() -> None:
+    keep_only_the_command_asked_for(app, sys.argv[1:], os.environ)
     # One name however it was started (console script, python -m sshsetup): usage lines and
-    # the shell completion's variable (_SSHSETUP_COMPLETE) use it.
+    # the shell completion's variable use it.
     app(prog_name="sshsetup")
+
+
+def keep_only_the_command_asked_for(
+    program: typer.Typer, args: Sequence[str], env: Mapping[str, str]
+) -> None:
+    """typer builds the parser of every command on each run (about 20 ms, as much as the
+    work of `status`): when the first argument names a command, only that one is built.
+    The program's own --help, a mistyped name and shell completion still see them all."""
+    if not args or COMPLETION_VARIABLE in env:
+        return
+    commands = [
+        info
+        for info in program.registered_commands
+        if args[0]
+        == (info.name or typer.main.get_command_name(getattr(info.callback, "__name__", "")))
+    ]
+    groups = [info for info in program.registered_groups if args[0] == info.name]
+    if commands or groups:
+        program.registered_commands = commands
+        program.registered_groups = groups
