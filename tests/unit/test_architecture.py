@@ -32,6 +32,8 @@ CONNECT_ALLOWED = {module.removeprefix("sshsetup.") for module in RUNTIME_MODULE
 
 
 def test_import_contracts_hold() -> None:
+    """`lint-imports` over pyproject.toml's contracts, run by this interpreter (its console
+    script may not be on PATH)."""
     completed = subprocess.run(
         [
             sys.executable,
