@@ -6,7 +6,6 @@ and answers as GitHub does: a greeting on stderr and exit status 1. A test ssh c
 
 from __future__ import annotations
 
-import os
 import shlex
 import socket
 import subprocess
@@ -16,8 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
-
+from helpers.namespaces import as_root_prefix
 from sshsetup.sandbox.sshd import find_sshd
 
 GREETING = (
@@ -54,11 +52,7 @@ def _free_port() -> int:
 
 @contextmanager
 def github_stand_in(directory: Path) -> Iterator[GitHubStandIn]:
-    prefix: list[str] = []
-    if os.geteuid() != 0:
-        if subprocess.run(["sudo", "-n", "true"], capture_output=True, check=False).returncode:
-            pytest.skip("needs root or passwordless sudo for a private mount namespace")
-        prefix = ["sudo", "-n"]
+    prefix = as_root_prefix()
     directory.mkdir(parents=True, exist_ok=True)
     host_key = directory / "host_key"
     subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(host_key)], check=True)

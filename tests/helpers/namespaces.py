@@ -15,15 +15,21 @@ import pytest
 SCRIPT_TIMEOUT_SECONDS = 180
 
 
+def as_root_prefix() -> list[str]:
+    """What to put before a command so that it runs as root: nothing when the suite is root,
+    else passwordless sudo; a skip where neither is there (a failure under strict skips)."""
+    if os.geteuid() == 0:
+        return []
+    if subprocess.run(["sudo", "-n", "true"], capture_output=True, check=False).returncode:
+        pytest.skip("needs root or passwordless sudo for a private mount namespace")
+    return ["sudo", "-n"]
+
+
 def as_root_in_private_mounts(
     script: str, env: Mapping[str, str], owned: Path
 ) -> subprocess.CompletedProcess[str]:
     """``sh -c script`` with ``env``; afterwards everything under ``owned`` is the suite's."""
-    prefix: list[str] = []
-    if os.geteuid() != 0:
-        if subprocess.run(["sudo", "-n", "true"], capture_output=True, check=False).returncode:
-            pytest.skip("needs root or passwordless sudo for a private mount namespace")
-        prefix = ["sudo", "-n"]
+    prefix = as_root_prefix()
     chown = f"chown -R {os.getuid()}:{os.getgid()} {owned}" if prefix else "true"
     wrapped = f"( {script} ); status=$?; {chown}; exit $status"
     return subprocess.run(
